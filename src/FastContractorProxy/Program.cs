@@ -1,6 +1,8 @@
+using FastContractorProxy.Cli;
+
 namespace FastContractorProxy;
 
 internal static class Program
 {
-    public static int Main(string[] args) => args.Length >= 0 ? 0 : 1;
+    public static Task<int> Main(string[] args) => Commands.Build().Parse(args).InvokeAsync();
 }

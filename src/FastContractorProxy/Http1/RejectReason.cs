@@ -64,6 +64,13 @@ internal enum RejectReason : byte
     // Timeouts.
     RequestHeadersTimeout,
     RequestBodyTimeout,
+
+    // Upstream failures, answered for the upstream (RFC 9110 sections 15.6.3 and 15.6.5).
+    UpstreamConnectFailed,
+    UpstreamConnectTimeout,
+    UpstreamResponseTimeout,
+    UpstreamInvalidResponse,
+    UpstreamClosed,
 }
 
 /// <summary>Maps each <see cref="RejectReason"/> to its status code and message.</summary>
@@ -77,7 +84,7 @@ internal static class RejectReasons
 
     private static (int, string)[] BuildTable()
     {
-        var table = new (int, string)[(int)RejectReason.RequestBodyTimeout + 1];
+        var table = new (int, string)[Enum.GetValues<RejectReason>().Length];
         void Set(RejectReason reason, int status, string message) => table[(int)reason] = (status, message);
 
         Set(RejectReason.None, 200, "");
@@ -126,6 +133,11 @@ internal static class RejectReasons
         Set(RejectReason.NoRoute, 404, "No route matches this host and path.");
         Set(RejectReason.RequestHeadersTimeout, 408, "Timed out receiving the request header section.");
         Set(RejectReason.RequestBodyTimeout, 408, "Timed out receiving the request body: data arrived below the minimum rate.");
+        Set(RejectReason.UpstreamConnectFailed, 502, "Bad gateway: no upstream destination accepted the connection.");
+        Set(RejectReason.UpstreamConnectTimeout, 504, "Gateway timeout: connecting to the upstream timed out.");
+        Set(RejectReason.UpstreamResponseTimeout, 504, "Gateway timeout: the upstream did not send a response head in time.");
+        Set(RejectReason.UpstreamInvalidResponse, 502, "Bad gateway: the upstream sent an invalid response.");
+        Set(RejectReason.UpstreamClosed, 502, "Bad gateway: the upstream closed the connection before responding.");
         return table;
     }
 }

@@ -94,6 +94,13 @@ internal sealed class RequestHead
         SectionLength = length;
     }
 
+    /// <summary>Forgets the previous request, so nothing can read a section buffer that went back to its pool.</summary>
+    internal void Detach()
+    {
+        Attach([], 0, 0);
+        Clear();
+    }
+
     internal void Clear()
     {
         Method = KnownMethod.Other;

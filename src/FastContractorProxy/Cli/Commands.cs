@@ -1,0 +1,106 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using FastContractorProxy.Configuration;
+using FastContractorProxy.Hosting;
+
+namespace FastContractorProxy.Cli;
+
+/// <summary>The <c>fcp</c> command line. Exit codes: 0 success, 1 invalid configuration, 2 start-up failure.</summary>
+internal static class Commands
+{
+    public const int ExitInvalidConfiguration = 1;
+    public const int ExitStartFailed = 2;
+
+    public static RootCommand Build()
+    {
+        var configOption = new Option<FileInfo>("--config", "-c")
+        {
+            Description = "Path of the YAML configuration file.",
+            Required = true,
+        };
+        var run = new Command("run", "Run the proxy with a configuration file until SIGINT or SIGTERM.") { configOption };
+        run.SetAction((parseResult, cancellationToken) => RunAsync(parseResult.GetValue(configOption)!, cancellationToken));
+
+        var fileArgument = new Argument<FileInfo>("config") { Description = "Path of the YAML configuration file to validate." };
+        var check = new Command("check", "Validate a configuration file and print every error found.") { fileArgument };
+        check.SetAction(parseResult => Check(parseResult.GetValue(fileArgument)!));
+
+        var demo = new Command("demo", $"Run the proxy on {DemoEnvironment.ProxyAddress} with a built-in sample upstream on {DemoEnvironment.UpstreamAddress}.");
+        demo.SetAction((_, cancellationToken) => DemoEnvironment.RunAsync(cancellationToken));
+
+        return new RootCommand("FastContractorProxy (fcp): a strict access proxy for contractors calling internal HTTP APIs.")
+        {
+            run,
+            check,
+            demo,
+        };
+    }
+
+    private static int Check(FileInfo file)
+    {
+        try
+        {
+            ProxySettings settings = SettingsLoader.LoadFile(file.FullName);
+            Console.WriteLine($"{file.Name}: valid ({settings.Routes.Count} routes, {settings.Clusters.Count} clusters, {settings.Listeners.Count} listeners).");
+            return 0;
+        }
+        catch (SettingsException ex)
+        {
+            Console.Error.WriteLine(ex.Message);
+            return ExitInvalidConfiguration;
+        }
+    }
+
+    private static async Task<int> RunAsync(FileInfo file, CancellationToken cancellationToken)
+    {
+        ProxySettings settings;
+        try
+        {
+            settings = SettingsLoader.LoadFile(file.FullName);
+        }
+        catch (SettingsException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return ExitInvalidConfiguration;
+        }
+
+        ProxyServer server;
+        try
+        {
+            server = await ProxyServer.StartAsync(settings, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            await Console.Error.WriteLineAsync($"Cannot start the proxy: {ex.Message}").ConfigureAwait(false);
+            return ExitStartFailed;
+        }
+
+        await using (server.ConfigureAwait(false))
+        {
+            await WaitForStopSignalAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
+    /// <summary>Completes on SIGINT, SIGTERM or cancellation.</summary>
+    public static async Task WaitForStopSignalAsync(CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        void OnSignal(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        }
+
+        using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using PosixSignalRegistration terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+}

@@ -1,0 +1,463 @@
+using System.Globalization;
+using System.Net;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace FastContractorProxy.Configuration;
+
+/// <summary>Raised when a configuration file is invalid; <see cref="Errors"/> lists every problem found.</summary>
+internal sealed class SettingsException(IReadOnlyList<string> errors)
+    : Exception("Invalid configuration:" + Environment.NewLine + "  " + string.Join(Environment.NewLine + "  ", errors))
+{
+    public IReadOnlyList<string> Errors { get; } = errors;
+}
+
+/// <summary>
+/// Reads the YAML configuration through YamlDotNet's representation model (no reflection, so it works under
+/// Native AOT) and validates it, collecting every error with the entity it belongs to and how to fix it.
+/// </summary>
+internal static class SettingsLoader
+{
+    public static ProxySettings LoadFile(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new SettingsException([$"Cannot read configuration file '{path}': {ex.Message}"]);
+        }
+
+        return Parse(text, path);
+    }
+
+    public static ProxySettings Parse(string yaml, string sourceName = "configuration")
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException ex)
+        {
+            throw new SettingsException([$"{sourceName}: invalid YAML at line {ex.Start.Line}, column {ex.Start.Column}: {ex.Message}"]);
+        }
+
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            throw new SettingsException([$"{sourceName}: the file must contain a mapping with 'listeners', 'clusters' and 'routes'."]);
+        }
+
+        var reader = new Reader();
+        ProxySettings settings = reader.ReadRoot(root);
+        if (reader.Errors.Count > 0)
+        {
+            throw new SettingsException(reader.Errors);
+        }
+
+        return settings;
+    }
+
+    private sealed class Reader
+    {
+        public List<string> Errors { get; } = [];
+
+        public ProxySettings ReadRoot(YamlMappingNode root)
+        {
+            CheckKeys(root, "configuration", "listeners", "limits", "clusters", "routes", "forwarding");
+
+            var listeners = new List<IPEndPoint>();
+            foreach ((YamlNode node, string path) in Sequence(root, "listeners", "configuration", required: true))
+            {
+                if (node is YamlMappingNode listener)
+                {
+                    CheckKeys(listener, path, "address");
+                    string? address = Scalar(listener, "address", path, required: true);
+                    if (address is not null)
+                    {
+                        // IPEndPoint.TryParse accepts a bare address with port 0, so require the port to be written.
+                        bool hasPort = address.LastIndexOf(':') > address.LastIndexOf(']');
+                        if (hasPort && IPEndPoint.TryParse(address, out IPEndPoint? endPoint))
+                        {
+                            listeners.Add(endPoint);
+                        }
+                        else
+                        {
+                            Errors.Add($"{path}.address: '{address}' is not an IP address and port; write it like 127.0.0.1:8080 or [::1]:8080.");
+                        }
+                    }
+                }
+                else
+                {
+                    Errors.Add($"{path}: expected a mapping with 'address'.");
+                }
+            }
+
+            ClientLimits limits = ReadLimits(root);
+            List<ClusterSettings> clusters = ReadClusters(root);
+            List<RouteSettings> routes = ReadRoutes(root, clusters);
+            ForwardingSettings forwarding = ReadForwarding(root);
+
+            return new ProxySettings { Listeners = listeners, Limits = limits, Clusters = clusters, Routes = routes, Forwarding = forwarding };
+        }
+
+        private ClientLimits ReadLimits(YamlMappingNode root)
+        {
+            var defaults = new ClientLimits();
+            if (Child(root, "limits") is not YamlMappingNode node)
+            {
+                return defaults;
+            }
+
+            const string path = "limits";
+            CheckKeys(node, path, "max_request_line_bytes", "max_header_bytes", "max_header_fields", "max_trailer_bytes", "headers_timeout",
+                "keep_alive_timeout", "response_send_timeout", "min_request_body_rate", "min_request_body_rate_grace", "max_request_body_bytes");
+
+            return new ClientLimits
+            {
+                MaxRequestLineBytes = (int)Integer(node, "max_request_line_bytes", path, defaults.MaxRequestLineBytes, 256, 1 << 20),
+                MaxHeaderBytes = (int)Integer(node, "max_header_bytes", path, defaults.MaxHeaderBytes, 1024, 1 << 20),
+                MaxHeaderFields = (int)Integer(node, "max_header_fields", path, defaults.MaxHeaderFields, 8, 10_000),
+                MaxTrailerBytes = (int)Integer(node, "max_trailer_bytes", path, defaults.MaxTrailerBytes, 0, 1 << 20),
+                HeadersTimeout = Duration(node, "headers_timeout", path, defaults.HeadersTimeout),
+                KeepAliveTimeout = Duration(node, "keep_alive_timeout", path, defaults.KeepAliveTimeout),
+                ResponseSendTimeout = Duration(node, "response_send_timeout", path, defaults.ResponseSendTimeout),
+                MinRequestBodyBytesPerSecond = Integer(node, "min_request_body_rate", path, (long)defaults.MinRequestBodyBytesPerSecond, 0, 1L << 40),
+                MinRequestBodyRateGrace = Duration(node, "min_request_body_rate_grace", path, defaults.MinRequestBodyRateGrace),
+                MaxRequestBodyBytes = Integer(node, "max_request_body_bytes", path, defaults.MaxRequestBodyBytes, 0, long.MaxValue),
+            };
+        }
+
+        private List<ClusterSettings> ReadClusters(YamlMappingNode root)
+        {
+            var clusters = new List<ClusterSettings>();
+            var defaults = new ClusterSettings { Id = "", Destinations = [] };
+            foreach ((YamlNode node, string path) in Sequence(root, "clusters", "configuration", required: true))
+            {
+                if (node is not YamlMappingNode cluster)
+                {
+                    Errors.Add($"{path}: expected a mapping with 'id' and 'destinations'.");
+                    continue;
+                }
+
+                CheckKeys(cluster, path, "id", "destinations", "connect_timeout", "response_header_timeout", "idle_timeout",
+                    "max_idle_connections_per_destination", "unhealthy_cooldown");
+                string id = Scalar(cluster, "id", path, required: true) ?? "";
+                string label = id.Length > 0 ? $"clusters '{id}'" : path;
+
+                var destinations = new List<DnsEndPoint>();
+                foreach ((YamlNode destinationNode, string destinationPath) in Sequence(cluster, "destinations", label, required: true))
+                {
+                    string? text = (destinationNode as YamlScalarNode)?.Value;
+                    if (text is not null && TryParseHostPort(text, out DnsEndPoint? endPoint))
+                    {
+                        destinations.Add(endPoint);
+                    }
+                    else
+                    {
+                        Errors.Add($"{destinationPath}: '{text}' is not host:port; write it like 127.0.0.1:9000.");
+                    }
+                }
+
+                if (id.Length > 0 && clusters.Exists(c => c.Id == id))
+                {
+                    Errors.Add($"{label}: duplicate cluster id; give each cluster a unique id.");
+                }
+
+                clusters.Add(new ClusterSettings
+                {
+                    Id = id,
+                    Destinations = destinations,
+                    ConnectTimeout = Duration(cluster, "connect_timeout", label, defaults.ConnectTimeout),
+                    ResponseHeaderTimeout = Duration(cluster, "response_header_timeout", label, defaults.ResponseHeaderTimeout),
+                    IdleTimeout = Duration(cluster, "idle_timeout", label, defaults.IdleTimeout),
+                    MaxIdleConnectionsPerDestination = (int)Integer(cluster, "max_idle_connections_per_destination", label, defaults.MaxIdleConnectionsPerDestination, 0, 100_000),
+                    UnhealthyCooldown = Duration(cluster, "unhealthy_cooldown", label, defaults.UnhealthyCooldown),
+                });
+            }
+
+            return clusters;
+        }
+
+        private List<RouteSettings> ReadRoutes(YamlMappingNode root, List<ClusterSettings> clusters)
+        {
+            var routes = new List<RouteSettings>();
+            foreach ((YamlNode node, string path) in Sequence(root, "routes", "configuration", required: true))
+            {
+                if (node is not YamlMappingNode route)
+                {
+                    Errors.Add($"{path}: expected a mapping with 'id', 'path_prefix' and 'cluster'.");
+                    continue;
+                }
+
+                CheckKeys(route, path, "id", "hosts", "path_prefix", "cluster", "max_request_body_bytes", "allow_encoded_slash", "allow_path_parameters");
+                string id = Scalar(route, "id", path, required: true) ?? "";
+                string label = id.Length > 0 ? $"routes '{id}'" : path;
+
+                var hosts = new List<string>();
+                foreach ((YamlNode hostNode, string hostPath) in Sequence(route, "hosts", label, required: false))
+                {
+                    string? host = (hostNode as YamlScalarNode)?.Value;
+                    if (string.IsNullOrEmpty(host) || host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('['))
+                    {
+                        Errors.Add($"{hostPath}: '{host}' is not a host name; write the name without a port, like api.example.test.");
+                    }
+                    else
+                    {
+                        hosts.Add(host.ToLowerInvariant());
+                    }
+                }
+
+                string prefix = Scalar(route, "path_prefix", label, required: false) ?? "/";
+                if (!prefix.StartsWith('/') || prefix.Contains("//", StringComparison.Ordinal) || prefix.Contains("/./", StringComparison.Ordinal) ||
+                    prefix.Contains("/../", StringComparison.Ordinal) || prefix.Contains('%', StringComparison.Ordinal) || prefix.Contains('?', StringComparison.Ordinal))
+                {
+                    Errors.Add($"{label}.path_prefix: '{prefix}' is not a canonical path; start it with '/' and use no '//', dot segments, '%' or '?'.");
+                }
+
+                string cluster = Scalar(route, "cluster", label, required: true) ?? "";
+                if (cluster.Length > 0 && !clusters.Exists(c => c.Id == cluster))
+                {
+                    Errors.Add($"{label}.cluster: unknown cluster '{cluster}'; define it under 'clusters' or fix the id.");
+                }
+
+                if (id.Length > 0 && routes.Exists(r => r.Id == id))
+                {
+                    Errors.Add($"{label}: duplicate route id; give each route a unique id.");
+                }
+
+                long maxBody = Integer(route, "max_request_body_bytes", label, -1, 0, long.MaxValue);
+                routes.Add(new RouteSettings
+                {
+                    Id = id,
+                    Hosts = hosts,
+                    PathPrefix = prefix.Length > 1 ? prefix.TrimEnd('/') : prefix,
+                    Cluster = cluster,
+                    MaxRequestBodyBytes = maxBody >= 0 ? maxBody : null,
+                    AllowEncodedSlash = Boolean(route, "allow_encoded_slash", label, false),
+                    AllowPathParameters = Boolean(route, "allow_path_parameters", label, false),
+                });
+            }
+
+            return routes;
+        }
+
+        private ForwardingSettings ReadForwarding(YamlMappingNode root)
+        {
+            var defaults = new ForwardingSettings();
+            if (Child(root, "forwarding") is not YamlMappingNode node)
+            {
+                return defaults;
+            }
+
+            const string path = "forwarding";
+            CheckKeys(node, path, "trusted_proxies", "strip_request_fields", "drop_fields_with_underscore");
+
+            var trusted = new List<IPNetwork>();
+            foreach ((YamlNode item, string itemPath) in Sequence(node, "trusted_proxies", path, required: false))
+            {
+                string? text = (item as YamlScalarNode)?.Value;
+                if (text is not null && IPNetwork.TryParse(text, out IPNetwork network))
+                {
+                    trusted.Add(network);
+                }
+                else if (text is not null && IPAddress.TryParse(text, out IPAddress? single))
+                {
+                    trusted.Add(new IPNetwork(single, single.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
+                }
+                else
+                {
+                    Errors.Add($"{itemPath}: '{text}' is not an address or CIDR range; write it like 10.0.0.0/8.");
+                }
+            }
+
+            IReadOnlyList<string> strip = defaults.StripRequestFields;
+            if (Child(node, "strip_request_fields") is not null)
+            {
+                var names = new List<string>();
+                foreach ((YamlNode item, string itemPath) in Sequence(node, "strip_request_fields", path, required: false))
+                {
+                    string? text = (item as YamlScalarNode)?.Value;
+                    string name = text?.TrimEnd('*') ?? "";
+                    if (name.Length == 0 || !Http1.HttpChars.IsToken(System.Text.Encoding.ASCII.GetBytes(name)))
+                    {
+                        Errors.Add($"{itemPath}: '{text}' is not a field name (or a prefix ending in '*').");
+                    }
+                    else
+                    {
+                        names.Add(text!);
+                    }
+                }
+
+                strip = names;
+            }
+
+            return new ForwardingSettings
+            {
+                TrustedProxies = trusted,
+                StripRequestFields = strip,
+                DropFieldsWithUnderscore = Boolean(node, "drop_fields_with_underscore", path, defaults.DropFieldsWithUnderscore),
+            };
+        }
+
+        private static YamlNode? Child(YamlMappingNode node, string key) =>
+            node.Children.TryGetValue(new YamlScalarNode(key), out YamlNode? child) ? child : null;
+
+        private void CheckKeys(YamlMappingNode node, string path, params string[] known)
+        {
+            foreach (YamlNode key in node.Children.Keys)
+            {
+                string name = (key as YamlScalarNode)?.Value ?? "";
+                if (Array.IndexOf(known, name) < 0)
+                {
+                    Errors.Add($"{path}: unknown key '{name}' at line {key.Start.Line}; known keys are {string.Join(", ", known)}.");
+                }
+            }
+        }
+
+        private IEnumerable<(YamlNode Node, string Path)> Sequence(YamlMappingNode parent, string key, string path, bool required)
+        {
+            YamlNode? child = Child(parent, key);
+            if (child is null)
+            {
+                if (required)
+                {
+                    Errors.Add($"{path}: missing '{key}'.");
+                }
+
+                yield break;
+            }
+
+            if (child is not YamlSequenceNode sequence)
+            {
+                Errors.Add($"{path}.{key}: expected a list (line {child.Start.Line}).");
+                yield break;
+            }
+
+            if (required && sequence.Children.Count == 0)
+            {
+                Errors.Add($"{path}.{key}: the list is empty; add at least one entry.");
+            }
+
+            for (int i = 0; i < sequence.Children.Count; i++)
+            {
+                yield return (sequence.Children[i], $"{path}.{key}[{i}]");
+            }
+        }
+
+        private string? Scalar(YamlMappingNode parent, string key, string path, bool required)
+        {
+            YamlNode? child = Child(parent, key);
+            if (child is null)
+            {
+                if (required)
+                {
+                    Errors.Add($"{path}: missing '{key}'.");
+                }
+
+                return null;
+            }
+
+            if (child is not YamlScalarNode scalar || string.IsNullOrEmpty(scalar.Value))
+            {
+                Errors.Add($"{path}.{key}: expected a non-empty value (line {child.Start.Line}).");
+                return null;
+            }
+
+            return scalar.Value;
+        }
+
+        private long Integer(YamlMappingNode parent, string key, string path, long fallback, long min, long max)
+        {
+            string? text = Scalar(parent, key, path, required: false);
+            if (text is null)
+            {
+                return fallback;
+            }
+
+            if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long value) || value < min || value > max)
+            {
+                Errors.Add($"{path}.{key}: '{text}' is not a whole number from {min} to {max}.");
+                return fallback;
+            }
+
+            return value;
+        }
+
+        private bool Boolean(YamlMappingNode parent, string key, string path, bool fallback)
+        {
+            string? text = Scalar(parent, key, path, required: false);
+            if (text is null)
+            {
+                return fallback;
+            }
+
+            if (text is "true" or "false")
+            {
+                return text == "true";
+            }
+
+            Errors.Add($"{path}.{key}: '{text}' is not true or false.");
+            return fallback;
+        }
+
+        private TimeSpan Duration(YamlMappingNode parent, string key, string path, TimeSpan fallback)
+        {
+            string? text = Scalar(parent, key, path, required: false);
+            if (text is null)
+            {
+                return fallback;
+            }
+
+            if (!DurationText.TryParse(text, out TimeSpan value) || value <= TimeSpan.Zero)
+            {
+                Errors.Add($"{path}.{key}: '{text}' is not a positive duration; write it like 500ms, 10s, 5m or 1h.");
+                return fallback;
+            }
+
+            return value;
+        }
+
+        private static bool TryParseHostPort(string text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out DnsEndPoint? endPoint)
+        {
+            endPoint = null;
+            int colon = text.LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port is < 1 or > 65535)
+            {
+                return false;
+            }
+
+            string host = text[..colon].Trim('[', ']');
+            if (host.Length == 0)
+            {
+                return false;
+            }
+
+            endPoint = new DnsEndPoint(host, port);
+            return true;
+        }
+    }
+}
+
+/// <summary>Parses durations written as a number and a unit: ms, s, m or h.</summary>
+internal static class DurationText
+{
+    public static bool TryParse(string text, out TimeSpan value)
+    {
+        value = default;
+        (string suffix, double scale)[] units = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)];
+        foreach ((string suffix, double scale) in units)
+        {
+            if (text.EndsWith(suffix, StringComparison.Ordinal) &&
+                double.TryParse(text.AsSpan(0, text.Length - suffix.Length), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double amount))
+            {
+                value = TimeSpan.FromSeconds(amount * scale);
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,123 @@
+using System.Buffers;
+using FastContractorProxy.Http1;
+
+namespace FastContractorProxy.Forwarding;
+
+/// <summary>What the proxy adds to a request, computed by the connection before the head is written.</summary>
+internal ref struct ForwardedValues
+{
+    /// <summary>The canonical path that was authorized; the only path the upstream ever sees.</summary>
+    public ReadOnlySpan<byte> CanonicalPath;
+
+    /// <summary>The client's address as text, appended to X-Forwarded-For.</summary>
+    public ReadOnlySpan<byte> PeerAddress;
+
+    /// <summary>True when the peer is a trusted proxy, so the client's X-Forwarded-For chain is kept in front of the peer.</summary>
+    public bool PeerIsTrustedProxy;
+
+    public ReadOnlySpan<byte> Scheme;
+
+    public ReadOnlySpan<byte> RequestId;
+}
+
+/// <summary>
+/// Writes the upstream request head: origin-form with the canonical path, the Host from the authority that
+/// was routed on, the client's fields minus hop-by-hop and stripped ones, then the proxy's own fields, then
+/// framing chosen by the proxy. Client fields are removed before the proxy's are added, so a client can
+/// never remove or pre-empt a field the proxy sets.
+/// </summary>
+internal static class RequestWriter
+{
+    public static void WriteHead(IBufferWriter<byte> output, RequestHead head, FieldFilter filter, scoped in ForwardedValues values)
+    {
+        ReadOnlySpan<byte> section = head.Section;
+
+        output.Write(head[head.MethodRange]);
+        output.Write(" "u8);
+        output.Write(values.CanonicalPath);
+        if (!head.Query.IsNone)
+        {
+            output.Write("?"u8);
+            output.Write(head[head.Query]);
+        }
+
+        output.Write(" HTTP/1.1\r\n"u8);
+        HeadWriter.WriteField(output, "Host"u8, head[head.Authority]);
+
+        bool keepForwardedFor = values.PeerIsTrustedProxy;
+        int forwardedForFields = 0;
+        for (int i = 0; i < head.FieldCount; i++)
+        {
+            FieldLine field = head.Fields[i];
+            ReadOnlySpan<byte> name = field.Name(section);
+            if (keepForwardedFor && IsForwardedFor(name))
+            {
+                forwardedForFields++;
+                continue;
+            }
+
+            if (field.Dropped || filter.ShouldStrip(name))
+            {
+                continue;
+            }
+
+            HeadWriter.WriteField(output, name, field.Value(section));
+        }
+
+        WriteForwardedFor(output, head, keepForwardedFor && forwardedForFields > 0, values.PeerAddress);
+        HeadWriter.WriteField(output, "X-Forwarded-Proto"u8, values.Scheme);
+        HeadWriter.WriteField(output, "X-Forwarded-Host"u8, head[head.Authority]);
+        HeadWriter.WriteField(output, "X-Request-Id"u8, values.RequestId);
+
+        if (head.WebSocketUpgrade)
+        {
+            output.Write("Connection: upgrade\r\nUpgrade: websocket\r\n"u8);
+        }
+
+        if (head.Chunked)
+        {
+            output.Write("Transfer-Encoding: chunked\r\n"u8);
+        }
+        else if (head.ContentLength >= 0)
+        {
+            HeadWriter.WriteNumberField(output, "Content-Length"u8, head.ContentLength);
+        }
+
+        output.Write("\r\n"u8);
+    }
+
+    // A trusted peer's chain is kept, each entry checked as an IP address; the peer is always appended last.
+    private static void WriteForwardedFor(IBufferWriter<byte> output, RequestHead head, bool keepChain, ReadOnlySpan<byte> peer)
+    {
+        output.Write("X-Forwarded-For: "u8);
+        if (keepChain)
+        {
+            ReadOnlySpan<byte> section = head.Section;
+            for (int i = 0; i < head.FieldCount; i++)
+            {
+                FieldLine field = head.Fields[i];
+                if (!IsForwardedFor(field.Name(section)))
+                {
+                    continue;
+                }
+
+                ReadOnlySpan<byte> value = field.Value(section);
+                foreach (Range range in value.Split((byte)','))
+                {
+                    ReadOnlySpan<byte> entry = HttpChars.TrimWhitespace(value[range]);
+                    if (System.Net.IPAddress.TryParse(entry, out _))
+                    {
+                        output.Write(entry);
+                        output.Write(", "u8);
+                    }
+                }
+            }
+        }
+
+        output.Write(peer);
+        output.Write("\r\n"u8);
+    }
+
+    private static bool IsForwardedFor(ReadOnlySpan<byte> name) =>
+        FieldSectionParser.NamesMatch(name, "x-forwarded-for"u8);
+}

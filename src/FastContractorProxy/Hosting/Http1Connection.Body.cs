@@ -1,0 +1,332 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.IO.Pipelines;
+using FastContractorProxy.Configuration;
+using FastContractorProxy.Forwarding;
+using FastContractorProxy.Http1;
+using FastContractorProxy.Routing;
+
+namespace FastContractorProxy.Hosting;
+
+internal sealed partial class Http1Connection
+{
+    private enum BodyResult : byte
+    {
+        Complete,
+        ClientClosed,
+
+        /// <summary>The body was invalid, too large or too slow; the reason says which.</summary>
+        Rejected,
+        UpstreamWriteFailed,
+    }
+
+    private enum RelayResult : byte
+    {
+        Complete,
+        UpstreamClosedEarly,
+        UpstreamInvalidBody,
+        UpstreamTimedOut,
+    }
+
+    /// <summary>
+    /// Streams the request body to the upstream, re-framed by the proxy: a Content-Length body byte for byte, a
+    /// chunked body chunk by chunk with extensions and trailers dropped. Enforces the route's body limit and the
+    /// minimum data rate. Nothing past the end of the body is forwarded.
+    /// </summary>
+    private async ValueTask<(BodyResult, RejectReason)> CopyRequestBodyAsync(UpstreamConnection upstream, Route route)
+    {
+        long started = Stopwatch.GetTimestamp();
+        long received = 0;
+        long remaining = _head.ContentLength;
+        ChunkedDecoder decoder = default;
+        PipeWriter destination = upstream.Output;
+        TimeSpan upstreamTimeout = route.Cluster.Settings.ResponseHeaderTimeout;
+
+        while (true)
+        {
+            TimeSpan wait = BodyReadAllowance(started, received);
+            if (wait <= TimeSpan.Zero)
+            {
+                return (BodyResult.Rejected, RejectReason.RequestBodyTimeout);
+            }
+
+            ReadResult result;
+            try
+            {
+                result = await _input.ReadAsync(ResetClientTimeout(wait)).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!_clientClosed)
+            {
+                ProxyLog.ClientTimedOut(_logger, _peerLabel, "request body below the minimum data rate");
+                return (BodyResult.Rejected, RejectReason.RequestBodyTimeout);
+            }
+
+            ReadOnlySequence<byte> buffer = result.Buffer;
+            if (!_head.Chunked)
+            {
+                long take = Math.Min(remaining, buffer.Length);
+                foreach (ReadOnlyMemory<byte> segment in buffer.Slice(0, take))
+                {
+                    destination.Write(segment.Span);
+                }
+
+                _input.AdvanceTo(buffer.GetPosition(take));
+                remaining -= take;
+                received += take;
+                if (remaining > 0 && result.IsCompleted)
+                {
+                    return (BodyResult.ClientClosed, RejectReason.UnexpectedEndOfBody);
+                }
+
+                if (!await FlushUpstreamAsync(upstream, upstreamTimeout).ConfigureAwait(false))
+                {
+                    return (BodyResult.UpstreamWriteFailed, RejectReason.UpstreamClosed);
+                }
+
+                if (remaining == 0)
+                {
+                    return (BodyResult.Complete, RejectReason.None);
+                }
+
+                continue;
+            }
+
+            var reader = new SequenceReader<byte>(buffer);
+            ChunkedStatus status;
+            RejectReason reason = RejectReason.None;
+            while (true)
+            {
+                status = decoder.Read(ref reader, _runtime.Limits.MaxTrailerBytes, out ReadOnlySequence<byte> data, out reason);
+                if (status != ChunkedStatus.Data)
+                {
+                    break;
+                }
+
+                received += data.Length;
+                if (received > route.MaxRequestBodyBytes)
+                {
+                    status = ChunkedStatus.Invalid;
+                    reason = RejectReason.RequestBodyTooLarge;
+                    break;
+                }
+
+                HeadWriter.WriteChunkHeader(destination, data.Length);
+                foreach (ReadOnlyMemory<byte> segment in data)
+                {
+                    destination.Write(segment.Span);
+                }
+
+                HeadWriter.WriteCrlf(destination);
+            }
+
+            _input.AdvanceTo(reader.Position, buffer.End);
+            if (status == ChunkedStatus.Invalid)
+            {
+                return (BodyResult.Rejected, reason);
+            }
+
+            if (status == ChunkedStatus.Completed)
+            {
+                destination.Write("0\r\n\r\n"u8);
+            }
+            else if (result.IsCompleted)
+            {
+                return (BodyResult.ClientClosed, RejectReason.UnexpectedEndOfBody);
+            }
+
+            if (!await FlushUpstreamAsync(upstream, upstreamTimeout).ConfigureAwait(false))
+            {
+                return (BodyResult.UpstreamWriteFailed, RejectReason.UpstreamClosed);
+            }
+
+            if (status == ChunkedStatus.Completed)
+            {
+                return (BodyResult.Complete, RejectReason.None);
+            }
+        }
+    }
+
+    // The next body bytes must arrive before grace + received / rate seconds have passed since the body started.
+    private TimeSpan BodyReadAllowance(long started, long received)
+    {
+        ClientLimits limits = _runtime.Limits;
+        if (limits.MinRequestBodyBytesPerSecond <= 0)
+        {
+            return limits.KeepAliveTimeout;
+        }
+
+        double allowedSeconds = limits.MinRequestBodyRateGrace.TotalSeconds + (received / limits.MinRequestBodyBytesPerSecond);
+        return TimeSpan.FromSeconds(allowedSeconds) - Stopwatch.GetElapsedTime(started);
+    }
+
+    /// <summary>Relays the response body as the upstream framed it, re-framed for the client when its length is unknown.</summary>
+    private async ValueTask<RelayResult> RelayResponseBodyAsync(UpstreamConnection upstream, ResponseHead response, bool chunkToClient, TimeSpan idleTimeout)
+    {
+        if (response.Framing == ResponseFraming.NoBody)
+        {
+            return RelayResult.Complete;
+        }
+
+        PipeReader source = upstream.Input;
+        long remaining = response.ContentLength;
+        ChunkedDecoder decoder = default;
+
+        while (true)
+        {
+            ReadResult result;
+            try
+            {
+                result = await source.ReadAsync(ResetUpstreamTimeout(idleTimeout)).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!_clientClosed)
+            {
+                return RelayResult.UpstreamTimedOut;
+            }
+            catch (IOException)
+            {
+                return RelayResult.UpstreamClosedEarly;
+            }
+
+            ReadOnlySequence<byte> buffer = result.Buffer;
+            switch (response.Framing)
+            {
+                case ResponseFraming.ContentLength:
+                {
+                    long take = Math.Min(remaining, buffer.Length);
+                    WriteAll(buffer.Slice(0, take));
+                    source.AdvanceTo(buffer.GetPosition(take));
+                    remaining -= take;
+                    if (remaining == 0)
+                    {
+                        return RelayResult.Complete;
+                    }
+
+                    break;
+                }
+
+                case ResponseFraming.Chunked:
+                {
+                    var reader = new SequenceReader<byte>(buffer);
+                    ChunkedStatus status;
+                    while ((status = decoder.Read(ref reader, MaxResponseHeadBytes, out ReadOnlySequence<byte> data, out _)) == ChunkedStatus.Data)
+                    {
+                        WriteData(data, chunkToClient);
+                    }
+
+                    source.AdvanceTo(reader.Position, buffer.End);
+                    if (status == ChunkedStatus.Invalid)
+                    {
+                        return RelayResult.UpstreamInvalidBody;
+                    }
+
+                    if (status == ChunkedStatus.Completed)
+                    {
+                        WriteLastChunk(chunkToClient);
+                        return RelayResult.Complete;
+                    }
+
+                    break;
+                }
+
+                default:
+                {
+                    WriteData(buffer, chunkToClient);
+                    source.AdvanceTo(buffer.End);
+                    if (result.IsCompleted)
+                    {
+                        WriteLastChunk(chunkToClient);
+                        return RelayResult.Complete;
+                    }
+
+                    break;
+                }
+            }
+
+            if (result.IsCompleted)
+            {
+                return RelayResult.UpstreamClosedEarly;
+            }
+
+            await FlushClientAsync().ConfigureAwait(false);
+        }
+    }
+
+    private void WriteAll(ReadOnlySequence<byte> data)
+    {
+        foreach (ReadOnlyMemory<byte> segment in data)
+        {
+            _output.Write(segment.Span);
+        }
+    }
+
+    private void WriteData(ReadOnlySequence<byte> data, bool chunked)
+    {
+        if (data.IsEmpty)
+        {
+            return;
+        }
+
+        if (chunked)
+        {
+            HeadWriter.WriteChunkHeader(_output, data.Length);
+        }
+
+        WriteAll(data);
+        if (chunked)
+        {
+            HeadWriter.WriteCrlf(_output);
+        }
+    }
+
+    private void WriteLastChunk(bool chunked)
+    {
+        if (chunked)
+        {
+            _output.Write("0\r\n\r\n"u8);
+        }
+    }
+
+    /// <summary>
+    /// After a 101 answer to an authorized WebSocket upgrade, copies bytes both ways until either side closes.
+    /// </summary>
+    private async Task TunnelAsync(UpstreamConnection upstream)
+    {
+        WriteSwitchingProtocolsHead(upstream.ResponseHead);
+        await FlushClientAsync().ConfigureAwait(false);
+
+        // TODO: an idle tunnel has no timeout, so a silent WebSocket pins a connection until a peer closes it.
+        Task clientToUpstream = PumpAsync(_input, upstream.Output);
+        Task upstreamToClient = PumpAsync(upstream.Input, _output);
+        await Task.WhenAny(clientToUpstream, upstreamToClient).ConfigureAwait(false);
+
+        upstream.Abort();
+        await upstream.DisposeAsync().ConfigureAwait(false);
+        _connection.Abort();
+    }
+
+    private static async Task PumpAsync(PipeReader source, PipeWriter destination)
+    {
+        try
+        {
+            while (true)
+            {
+                ReadResult result = await source.ReadAsync().ConfigureAwait(false);
+                foreach (ReadOnlyMemory<byte> segment in result.Buffer)
+                {
+                    destination.Write(segment.Span);
+                }
+
+                source.AdvanceTo(result.Buffer.End);
+                FlushResult flush = await destination.FlushAsync().ConfigureAwait(false);
+                if (result.IsCompleted || flush.IsCompleted)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        {
+            // Either side closing ends the tunnel; there is nobody left to report the error to.
+        }
+    }
+}

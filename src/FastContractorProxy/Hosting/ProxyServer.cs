@@ -1,0 +1,92 @@
+using System.Net;
+using FastContractorProxy.Configuration;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace FastContractorProxy.Hosting;
+
+/// <summary>A running proxy: Kestrel listeners bound to <see cref="ProxyConnectionHandler"/>.</summary>
+internal sealed class ProxyServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ProxyRuntime _runtime;
+    private readonly ILogger _logger;
+
+    private ProxyServer(WebApplication app, ProxyRuntime runtime, IReadOnlyList<IPEndPoint> endPoints, ILogger logger)
+    {
+        _app = app;
+        _runtime = runtime;
+        EndPoints = endPoints;
+        _logger = logger;
+    }
+
+    /// <summary>The bound listener addresses, with the real port where the configuration asked for port 0.</summary>
+    public IReadOnlyList<IPEndPoint> EndPoints { get; }
+
+    public static async Task<ProxyServer> StartAsync(ProxySettings settings, Action<ILoggingBuilder>? configureLogging = null, CancellationToken cancellationToken = default)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.Logging.ClearProviders();
+        if (configureLogging is not null)
+        {
+            configureLogging(builder.Logging);
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(options => options.SingleLine = true);
+            builder.Logging.SetMinimumLevel(LogLevel.Information);
+        }
+
+        builder.WebHost.UseKestrelCore();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            foreach (IPEndPoint endPoint in settings.Listeners)
+            {
+                kestrel.Listen(endPoint, listen => listen.UseConnectionHandler<ProxyConnectionHandler>());
+            }
+        });
+
+        builder.Services.AddSingleton(provider => new ProxyRuntime(settings, provider.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton<ProxyConnectionHandler>();
+
+        WebApplication app = builder.Build();
+        ProxyRuntime runtime = app.Services.GetRequiredService<ProxyRuntime>();
+        ILogger logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("FastContractorProxy");
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+
+        ICollection<string> addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        var endPoints = new List<IPEndPoint>();
+        foreach (string address in addresses)
+        {
+            var uri = new Uri(address);
+            IPAddress ip = IPAddress.Parse(uri.Host.Trim('[', ']'));
+            endPoints.Add(new IPEndPoint(ip, uri.Port));
+            ProxyLog.ProxyStarted(logger, address);
+        }
+
+        return new ProxyServer(app, runtime, endPoints, logger);
+    }
+
+    /// <summary>Completes when the host is asked to stop (SIGTERM, Ctrl+C).</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        ProxyLog.ProxyStopping(_logger);
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        {
+            await _app.StopAsync(timeout.Token).ConfigureAwait(false);
+        }
+
+        await _runtime.DisposeAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+}
