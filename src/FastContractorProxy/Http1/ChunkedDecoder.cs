@@ -26,7 +26,8 @@ internal struct ChunkedDecoder
     /// </summary>
     public const long MaxChunkSize = uint.MaxValue;
 
-    private const int MaxLineBytes = 4096;
+    /// <summary>Longest chunk-size line accepted, extensions included. Trailer lines are bounded by the trailer budget instead.</summary>
+    private const int MaxSizeLineBytes = 4096;
 
     private State _state;
     private long _remaining;
@@ -59,7 +60,7 @@ internal struct ChunkedDecoder
             {
                 case State.Size:
                 {
-                    if (!TryReadLine(ref reader, MaxLineBytes, out ReadOnlySpan<byte> line, out reason))
+                    if (!TryReadLine(ref reader, MaxSizeLineBytes, RejectReason.InvalidChunkSize, out ReadOnlySpan<byte> line, out reason))
                     {
                         return reason == RejectReason.None ? ChunkedStatus.NeedMoreData : ChunkedStatus.Invalid;
                     }
@@ -118,31 +119,22 @@ internal struct ChunkedDecoder
 
                 case State.Trailer:
                 {
-                    SequenceReader<byte> lineReader = reader;
-                    if (!TryReadLine(ref lineReader, MaxLineBytes, out ReadOnlySpan<byte> line, out reason))
+                    // maxTrailerBytes bounds the field lines with their CRLFs but not the final CRLF, which is not
+                    // part of the trailer section (RFC 9112 section 7.1.2). A field line of n bytes uses n + 2 bytes
+                    // of the budget, so at most budget - 1 bytes (n and the CR) may precede its LF.
+                    int maxLineBytes = Math.Max(maxTrailerBytes - _trailerBytes - 1, 1);
+                    if (!TryReadLine(ref reader, maxLineBytes, RejectReason.TrailerSectionTooLarge, out ReadOnlySpan<byte> line, out reason))
                     {
-                        if (reason == RejectReason.None && _trailerBytes + lineReader.Remaining > maxTrailerBytes)
-                        {
-                            reason = RejectReason.TrailerSectionTooLarge;
-                        }
-
                         return reason == RejectReason.None ? ChunkedStatus.NeedMoreData : ChunkedStatus.Invalid;
                     }
 
-                    _trailerBytes += line.Length + 2;
-                    if (_trailerBytes > maxTrailerBytes)
-                    {
-                        reason = RejectReason.TrailerSectionTooLarge;
-                        return ChunkedStatus.Invalid;
-                    }
-
-                    reader = lineReader;
                     if (line.IsEmpty)
                     {
                         _state = State.Completed;
                         return ChunkedStatus.Completed;
                     }
 
+                    _trailerBytes += line.Length + 2;
                     if (!IsValidTrailerLine(line))
                     {
                         reason = RejectReason.InvalidTrailer;
@@ -334,9 +326,10 @@ internal struct ChunkedDecoder
 
     /// <summary>
     /// Reads one CRLF-terminated line without its CRLF. False with no reason when the line is incomplete (the
-    /// reader is left where it was); false with a reason when the line is malformed or longer than the limit.
+    /// reader is left where it was); false with a reason when the line is malformed, or
+    /// <paramref name="tooLongReason"/> when more than <paramref name="maxLineBytes"/> bytes precede its LF.
     /// </summary>
-    private static bool TryReadLine(ref SequenceReader<byte> reader, int maxLineBytes, out ReadOnlySpan<byte> line, out RejectReason reason)
+    private static bool TryReadLine(ref SequenceReader<byte> reader, int maxLineBytes, RejectReason tooLongReason, out ReadOnlySpan<byte> line, out RejectReason reason)
     {
         line = default;
         reason = RejectReason.None;
@@ -345,7 +338,7 @@ internal struct ChunkedDecoder
         {
             if (reader.Remaining > maxLineBytes)
             {
-                reason = RejectReason.InvalidChunkSize;
+                reason = tooLongReason;
             }
 
             return false;
@@ -353,10 +346,11 @@ internal struct ChunkedDecoder
 
         if (lineWithCr.Length > maxLineBytes)
         {
-            reason = RejectReason.InvalidChunkSize;
+            reason = tooLongReason;
             return false;
         }
 
+        // NOTE: a line split across pipe segments is copied to a new array (about 100 B), the only allocation here.
         ReadOnlySpan<byte> bytes = lineWithCr.IsSingleSegment ? lineWithCr.FirstSpan : lineWithCr.ToArray();
         if (bytes.IsEmpty || bytes[^1] != '\r')
         {

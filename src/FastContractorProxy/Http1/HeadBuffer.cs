@@ -19,6 +19,9 @@ internal sealed class HeadBuffer : IDisposable
 {
     private const int InitialSize = 4096;
 
+    // Bytes copied from the pipe between scans: a typical request head fits in one step.
+    private const int CopyStep = 1024;
+
     private byte[] _bytes = [];
     private int _count;
     private int _scanOffset;
@@ -51,13 +54,50 @@ internal sealed class HeadBuffer : IDisposable
 
         int limit = maxSectionBytes + 2;
         long available = Math.Min(input.Length, limit);
-        if (available > _count)
+
+        // Copy in steps and scan after each one, so that bytes after the section (pipelined requests, body
+        // data) are copied at most one step's worth instead of up to the whole limit.
+        while (true)
         {
-            EnsureCapacity((int)available, limit);
-            input.Slice(_count, available - _count).CopyTo(_bytes.AsSpan(_count));
-            _count = (int)available;
+            ParseStatus status = ScanCopiedBytes(maxStartLineBytes, maxSectionBytes, out consumed, out reason);
+            if (status != ParseStatus.NeedMoreData || _count >= available)
+            {
+                if (status != ParseStatus.NeedMoreData)
+                {
+                    return status;
+                }
+
+                break;
+            }
+
+            int step = (int)Math.Min(available - _count, CopyStep);
+            EnsureCapacity(_count + step, limit);
+            input.Slice(_count, step).CopyTo(_bytes.AsSpan(_count));
+            _count += step;
         }
 
+        if (!_startLineSeen && _count - _lineStart > maxStartLineBytes + 1)
+        {
+            reason = RejectReason.RequestLineTooLong;
+            return ParseStatus.Invalid;
+        }
+
+        // Only the first limit bytes are ever copied, leading empty lines included, so a section that has not
+        // ended within them never will. Leading empty lines therefore count toward the section limit.
+        if (_count - LeadingBytes > maxSectionBytes || _count == limit)
+        {
+            reason = RejectReason.HeaderSectionTooLarge;
+            return ParseStatus.Invalid;
+        }
+
+        return ParseStatus.NeedMoreData;
+    }
+
+    // Scans the copied bytes not scanned yet for line ends. NeedMoreData means the copied bytes end mid-section.
+    private ParseStatus ScanCopiedBytes(int maxStartLineBytes, int maxSectionBytes, out int consumed, out RejectReason reason)
+    {
+        consumed = 0;
+        reason = RejectReason.None;
         while (_scanOffset < _count)
         {
             int lineFeed = _bytes.AsSpan(_scanOffset, _count - _scanOffset).IndexOf((byte)'\n');
@@ -106,18 +146,6 @@ internal sealed class HeadBuffer : IDisposable
             }
 
             _lineStart = _scanOffset;
-        }
-
-        if (!_startLineSeen && _count - _lineStart > maxStartLineBytes + 1)
-        {
-            reason = RejectReason.RequestLineTooLong;
-            return ParseStatus.Invalid;
-        }
-
-        if (_count - LeadingBytes > maxSectionBytes)
-        {
-            reason = RejectReason.HeaderSectionTooLarge;
-            return ParseStatus.Invalid;
         }
 
         return ParseStatus.NeedMoreData;

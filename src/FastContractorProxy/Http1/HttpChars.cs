@@ -18,6 +18,13 @@ internal static class HttpChars
     public static readonly SearchValues<byte> Target = SearchValues.Create(
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/?%"u8);
 
+    /// <summary>
+    /// <see cref="Target"/> plus '[' and ']', which an absolute-form target needs around an IPv6 literal host. The
+    /// parser checks that the brackets enclose the host and appear nowhere in the path or query.
+    /// </summary>
+    public static readonly SearchValues<byte> AbsoluteTarget = SearchValues.Create(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/?%[]"u8);
+
     /// <summary>reg-name characters of a host (RFC 3986 section 3.2.2), without percent-encoding.</summary>
     public static readonly SearchValues<byte> RegName = SearchValues.Create(
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;="u8);

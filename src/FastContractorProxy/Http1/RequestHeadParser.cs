@@ -122,23 +122,33 @@ internal static class RequestHeadParser
             return RejectReason.None;
         }
 
-        if (target.ContainsAnyExcept(HttpChars.Target))
+        bool absoluteForm = target[0] != '/';
+        System.Buffers.SearchValues<byte> allowed = absoluteForm ? HttpChars.AbsoluteTarget : HttpChars.Target;
+        if (target.ContainsAnyExcept(allowed))
         {
-            head.ErrorOffset = start + target.IndexOfAnyExcept(HttpChars.Target);
+            head.ErrorOffset = start + target.IndexOfAnyExcept(allowed);
             return target.Contains((byte)'\\') ? RejectReason.BackslashInPath : RejectReason.InvalidRequestTarget;
         }
 
         int pathStart = start;
-        if (target[0] != '/')
+        int end = start + length;
+        if (absoluteForm)
         {
             RejectReason reason = ParseAbsoluteForm(section, head, start, length, out pathStart);
             if (reason != RejectReason.None)
             {
                 return reason;
             }
+
+            // ParseAbsoluteForm accepted brackets only around an IPv6 literal host.
+            int bracket = section[pathStart..end].IndexOfAny((byte)'[', (byte)']');
+            if (bracket >= 0)
+            {
+                head.ErrorOffset = pathStart + bracket;
+                return RejectReason.InvalidRequestTarget;
+            }
         }
 
-        int end = start + length;
         int question = section[pathStart..end].IndexOf((byte)'?');
         if (question < 0)
         {
@@ -262,12 +272,15 @@ internal static class RequestHeadParser
                         return RejectReason.UnsupportedExpectation;
                     }
 
-                    head.Expect100Continue = true;
+                    // RFC 9110 section 10.1.1: a 100-continue expectation in an HTTP/1.0 request is ignored,
+                    // because an HTTP/1.0 client must never receive a 1xx response (section 15.2).
+                    head.Expect100Continue = head.Version == HttpVersion.Http11;
                     field.Dropped = true;
                     break;
 
                 case FieldKind.Upgrade:
-                    upgradeField = upgradeField < 0 ? i : -2;
+                    // -1: none yet, -2: more than one, which is never a WebSocket-only upgrade.
+                    upgradeField = upgradeField == -1 ? i : -2;
                     field.Dropped = true;
                     break;
 

@@ -81,8 +81,9 @@ internal static class ResponseHeadParser
             return false;
         }
 
+        // RFC 9110 section 15: status codes outside 100..599 are invalid.
         ReadOnlySpan<byte> status = section.Slice(9, 3);
-        if (status.ContainsAnyExceptInRange((byte)'0', (byte)'9') || status[0] == '0')
+        if (status.ContainsAnyExceptInRange((byte)'0', (byte)'9') || status[0] < '1' || status[0] > '5')
         {
             return false;
         }
@@ -109,7 +110,8 @@ internal static class ResponseHeadParser
     {
         errorOffset = 0;
         bool hasTransferEncoding = false;
-        bool close = head.Version == HttpVersion.Http10;
+        bool closeOption = false;
+        bool keepAliveOption = false;
         Span<FieldLine> fields = head.Fields.AsSpan(0, head.FieldCount);
 
         for (int i = 0; i < fields.Length; i++)
@@ -139,11 +141,11 @@ internal static class ResponseHeadParser
                         ReadOnlySpan<byte> member = HttpChars.TrimWhitespace(value[memberRange]);
                         if (HttpChars.EqualsIgnoreCase(member, "close"u8))
                         {
-                            close = true;
+                            closeOption = true;
                         }
                         else if (HttpChars.EqualsIgnoreCase(member, "keep-alive"u8) && head.Version == HttpVersion.Http10)
                         {
-                            close = false;
+                            keepAliveOption = true;
                         }
                         else if (!member.IsEmpty)
                         {
@@ -166,7 +168,14 @@ internal static class ResponseHeadParser
             }
         }
 
-        head.KeepAlive = !close;
+        // "close" wins wherever it appears; HTTP/1.0 persists only with "keep-alive".
+        head.KeepAlive = !closeOption && (head.Version == HttpVersion.Http11 || keepAliveOption);
+
+        // RFC 9112 section 6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing, even with Content-Length.
+        if (hasTransferEncoding && head.Version == HttpVersion.Http10)
+        {
+            return false;
+        }
 
         bool noBody = requestMethod == KnownMethod.Head || head.StatusCode < 200 || head.StatusCode == 204 || head.StatusCode == 304;
         if (noBody)
