@@ -56,7 +56,7 @@ internal static class RequestWriter
                 continue;
             }
 
-            if (field.Dropped || filter.ShouldStrip(name))
+            if (field.Dropped || IsSetByProxy(name) || filter.ShouldStrip(name))
             {
                 continue;
             }
@@ -120,4 +120,10 @@ internal static class RequestWriter
 
     private static bool IsForwardedFor(ReadOnlySpan<byte> name) =>
         FieldSectionParser.NamesMatch(name, "x-forwarded-for"u8);
+
+    // The proxy writes these fields itself, so a client's copy is never forwarded, whatever the strip list contains.
+    private static bool IsSetByProxy(ReadOnlySpan<byte> name) =>
+        IsForwardedFor(name) ||
+        FieldSectionParser.NamesMatch(name, "x-forwarded-proto"u8) ||
+        FieldSectionParser.NamesMatch(name, "x-forwarded-host"u8);
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
@@ -25,7 +24,8 @@ internal sealed class UpstreamDestination(DnsEndPoint endPoint)
 
     public string Label { get; } = $"{endPoint.Host}:{endPoint.Port}";
 
-    public ConcurrentStack<UpstreamConnection> Idle { get; } = new();
+    /// <summary>Idle connections, most recently used on top. Guarded by its own lock; a Stack does not allocate per push.</summary>
+    public Stack<UpstreamConnection> Idle { get; } = new();
 
     /// <summary>Timestamp (Stopwatch ticks) until which the destination is skipped; 0 when healthy.</summary>
     public long UnhealthyUntil;
@@ -43,6 +43,7 @@ internal sealed class UpstreamCluster : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly long _idleTimeoutTicks;
     private readonly long _cooldownTicks;
+    private readonly Timer _sweepTimer;
     private int _next = -1;
     private bool _disposed;
 
@@ -53,6 +54,10 @@ internal sealed class UpstreamCluster : IAsyncDisposable
         _destinations = settings.Destinations.Select(d => new UpstreamDestination(d)).ToArray();
         _idleTimeoutTicks = (long)(settings.IdleTimeout.TotalSeconds * Stopwatch.Frequency);
         _cooldownTicks = (long)(settings.UnhealthyCooldown.TotalSeconds * Stopwatch.Frequency);
+
+        // Without traffic nothing leases, so a timer closes connections that outlived the idle timeout.
+        TimeSpan sweepInterval = settings.IdleTimeout / 2;
+        _sweepTimer = new Timer(static state => ((UpstreamCluster)state!).SweepIdle(), this, sweepInterval, sweepInterval);
     }
 
     public ClusterSettings Settings { get; }
@@ -70,16 +75,23 @@ internal sealed class UpstreamCluster : IAsyncDisposable
         int start = (int)((uint)Interlocked.Increment(ref _next) % (uint)count);
         LeaseError lastError = LeaseError.ConnectFailed;
 
+        // Destinations tried in the first pass are skipped in the second, so one that has just failed (and
+        // so now counts as cooling down) is not tried twice. Clusters with more than 64 destinations may retry.
+        ulong tried = 0;
         for (int pass = 0; pass < 2; pass++)
         {
             for (int i = 0; i < count; i++)
             {
-                UpstreamDestination destination = _destinations[(start + i) % count];
+                int index = (start + i) % count;
+                UpstreamDestination destination = _destinations[index];
+                ulong bit = index < 64 ? 1UL << index : 0;
                 bool coolingDown = Volatile.Read(ref destination.UnhealthyUntil) > now;
-                if (coolingDown != (pass == 1))
+                if (coolingDown != (pass == 1) || (tried & bit) != 0)
                 {
                     continue;
                 }
+
+                tried |= bit;
 
                 if (allowReuse && TryTakeIdle(destination, now) is { } idle)
                 {
@@ -111,7 +123,11 @@ internal sealed class UpstreamCluster : IAsyncDisposable
         {
             connection.IsReused = true;
             connection.IdleSinceTicks = Stopwatch.GetTimestamp();
-            destination.Idle.Push(connection);
+            lock (destination.Idle)
+            {
+                destination.Idle.Push(connection);
+            }
+
             return;
         }
 
@@ -121,7 +137,7 @@ internal sealed class UpstreamCluster : IAsyncDisposable
 
     private UpstreamConnection? TryTakeIdle(UpstreamDestination destination, long now)
     {
-        while (destination.Idle.TryPop(out UpstreamConnection? connection))
+        while (TryPopIdle(destination, out UpstreamConnection? connection))
         {
             Interlocked.Decrement(ref destination.IdleCount);
             if (now - connection.IdleSinceTicks < _idleTimeoutTicks && connection.IsHealthyForReuse())
@@ -133,6 +149,51 @@ internal sealed class UpstreamCluster : IAsyncDisposable
         }
 
         return null;
+    }
+
+    private void SweepIdle()
+    {
+        long now = Stopwatch.GetTimestamp();
+        var expired = new List<UpstreamConnection>();
+        foreach (UpstreamDestination destination in _destinations)
+        {
+            lock (destination.Idle)
+            {
+                if (destination.Idle.Count == 0)
+                {
+                    continue;
+                }
+
+                // The stack is newest-first, so rebuild it keeping only connections inside the idle timeout.
+                UpstreamConnection[] all = destination.Idle.ToArray();
+                destination.Idle.Clear();
+                for (int i = all.Length - 1; i >= 0; i--)
+                {
+                    if (now - all[i].IdleSinceTicks < _idleTimeoutTicks)
+                    {
+                        destination.Idle.Push(all[i]);
+                    }
+                    else
+                    {
+                        expired.Add(all[i]);
+                        Interlocked.Decrement(ref destination.IdleCount);
+                    }
+                }
+            }
+        }
+
+        foreach (UpstreamConnection connection in expired)
+        {
+            _ = connection.DisposeAsync();
+        }
+    }
+
+    private static bool TryPopIdle(UpstreamDestination destination, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out UpstreamConnection? connection)
+    {
+        lock (destination.Idle)
+        {
+            return destination.Idle.TryPop(out connection);
+        }
     }
 
     private async ValueTask<(UpstreamConnection?, LeaseError)> ConnectAsync(UpstreamDestination destination, CancellationToken cancellationToken)
@@ -185,9 +246,10 @@ internal sealed class UpstreamCluster : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _disposed = true;
+        await _sweepTimer.DisposeAsync().ConfigureAwait(false);
         foreach (UpstreamDestination destination in _destinations)
         {
-            while (destination.Idle.TryPop(out UpstreamConnection? connection))
+            while (TryPopIdle(destination, out UpstreamConnection? connection))
             {
                 await connection.DisposeAsync().ConfigureAwait(false);
             }

@@ -9,6 +9,7 @@ internal sealed class UpstreamConnection : IAsyncDisposable
 {
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
+    private volatile bool _aborted;
 
     public UpstreamConnection(Socket socket, UpstreamDestination destination)
     {
@@ -37,10 +38,22 @@ internal sealed class UpstreamConnection : IAsyncDisposable
 
     /// <summary>
     /// Checks that an idle pooled connection is still usable: the peer has not closed it and sent nothing
-    /// unsolicited. A readable idle socket means either, so the connection is discarded.
+    /// unsolicited. Bytes already buffered past the last response, or a readable idle socket, mean either, so
+    /// the connection is discarded. Must not run while an exchange reads <see cref="Input"/>.
     /// </summary>
     public bool IsHealthyForReuse()
     {
+        // Such bytes (a body after a HEAD response, more than Content-Length declared) would otherwise be read
+        // as the start of the next client's response.
+        if (Input.TryRead(out ReadResult buffered))
+        {
+            Input.AdvanceTo(buffered.Buffer.Start);
+            if (!buffered.Buffer.IsEmpty || buffered.IsCompleted)
+            {
+                return false;
+            }
+        }
+
         try
         {
             return _socket.Connected && !_socket.Poll(0, SelectMode.SelectRead);
@@ -51,8 +64,10 @@ internal sealed class UpstreamConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>Closes the socket at once (linger 0); a later <see cref="DisposeAsync"/> discards any unsent bytes.</summary>
     public void Abort()
     {
+        _aborted = true;
         try
         {
             _socket.Close(0);
@@ -66,7 +81,11 @@ internal sealed class UpstreamConnection : IAsyncDisposable
     {
         HeadBuffer.Release();
         await Input.CompleteAsync().ConfigureAwait(false);
-        await Output.CompleteAsync().ConfigureAwait(false);
+
+        // Completing with an error skips the final flush of unsent bytes from a failed exchange, such as a request
+        // head still waiting for its body. Writing them to the closed socket would throw, and that exception
+        // would replace the client's error response with a dropped connection.
+        await Output.CompleteAsync(_aborted ? new OperationCanceledException("The upstream connection was aborted.") : null).ConfigureAwait(false);
         await _stream.DisposeAsync().ConfigureAwait(false);
     }
 }

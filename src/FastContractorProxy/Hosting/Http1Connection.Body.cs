@@ -119,7 +119,9 @@ internal sealed partial class Http1Connection
                 HeadWriter.WriteCrlf(destination);
             }
 
-            _input.AdvanceTo(reader.Position, buffer.End);
+            // Bytes after the last chunk belong to the next pipelined request. Marking them examined would make
+            // the next read wait for more data from the client, and the buffered request would never be served.
+            _input.AdvanceTo(reader.Position, status == ChunkedStatus.Completed ? reader.Position : buffer.End);
             if (status == ChunkedStatus.Invalid)
             {
                 return (BodyResult.Rejected, reason);
@@ -213,7 +215,9 @@ internal sealed partial class Http1Connection
                         WriteData(data, chunkToClient);
                     }
 
-                    source.AdvanceTo(reader.Position, buffer.End);
+                    // After the last chunk nothing further was examined, so bytes past the body stay visible to
+                    // the reuse check instead of hiding in the buffer until the next exchange reads them.
+                    source.AdvanceTo(reader.Position, status == ChunkedStatus.Completed ? reader.Position : buffer.End);
                     if (status == ChunkedStatus.Invalid)
                     {
                         return RelayResult.UpstreamInvalidBody;
@@ -244,6 +248,9 @@ internal sealed partial class Http1Connection
 
             if (result.IsCompleted)
             {
+                // Deliver what did arrive before the caller aborts the client, so the client sees a truncated
+                // response rather than a bare reset.
+                await FlushClientAsync().ConfigureAwait(false);
                 return RelayResult.UpstreamClosedEarly;
             }
 

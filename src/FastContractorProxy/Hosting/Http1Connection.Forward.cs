@@ -107,7 +107,7 @@ internal sealed partial class Http1Connection
             {
                 // The proxy answers the expectation itself once the request passed every check.
                 _output.Write("HTTP/1.1 100 Continue\r\n\r\n"u8);
-                await _output.FlushAsync().ConfigureAwait(false);
+                await FlushClientAsync().ConfigureAwait(false);
             }
 
             (BodyResult bodyResult, RejectReason bodyReason) = await CopyRequestBodyAsync(upstream, route).ConfigureAwait(false);
@@ -162,7 +162,7 @@ internal sealed partial class Http1Connection
         {
             await FlushClientAsync().ConfigureAwait(false);
             upstream.HeadBuffer.Reset();
-            if (response.KeepAlive)
+            if (response.KeepAlive && upstream.IsHealthyForReuse())
             {
                 await route.Cluster.ReturnAsync(upstream).ConfigureAwait(false);
             }
