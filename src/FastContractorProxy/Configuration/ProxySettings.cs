@@ -14,6 +14,18 @@ internal sealed record ProxySettings
     public required IReadOnlyList<RouteSettings> Routes { get; init; }
 
     public ForwardingSettings Forwarding { get; init; } = new();
+
+    public TransportSettings Transport { get; init; } = new();
+}
+
+/// <summary>Kestrel socket transport settings; measured choices are recorded in docs/benchmarks.md.</summary>
+internal sealed record TransportSettings
+{
+    /// <summary>Run socket continuations inline on the I/O thread instead of the thread pool (Kestrel's UnsafePreferInlineScheduling).</summary>
+    public bool InlineScheduling { get; init; }
+
+    /// <summary>Number of socket I/O queues; null keeps Kestrel's default (the processor count, at most 16).</summary>
+    public int? IoQueueCount { get; init; }
 }
 
 /// <summary>Limits and timeouts applied to downstream (client) connections.</summary>

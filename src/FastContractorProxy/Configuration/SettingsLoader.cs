@@ -66,7 +66,7 @@ internal static class SettingsLoader
 
         public ProxySettings ReadRoot(YamlMappingNode root)
         {
-            CheckKeys(root, "configuration", "listeners", "limits", "clusters", "routes", "forwarding");
+            CheckKeys(root, "configuration", "listeners", "limits", "clusters", "routes", "forwarding", "transport");
 
             var listeners = new List<IPEndPoint>();
             foreach ((YamlNode node, string path) in Sequence(root, "listeners", "configuration", required: true))
@@ -99,8 +99,17 @@ internal static class SettingsLoader
             List<ClusterSettings> clusters = ReadClusters(root);
             List<RouteSettings> routes = ReadRoutes(root, clusters);
             ForwardingSettings forwarding = ReadForwarding(root);
+            TransportSettings transport = ReadTransport(root);
 
-            return new ProxySettings { Listeners = listeners, Limits = limits, Clusters = clusters, Routes = routes, Forwarding = forwarding };
+            return new ProxySettings
+            {
+                Listeners = listeners,
+                Limits = limits,
+                Clusters = clusters,
+                Routes = routes,
+                Forwarding = forwarding,
+                Transport = transport,
+            };
         }
 
         private ClientLimits ReadLimits(YamlMappingNode root)
@@ -299,6 +308,23 @@ internal static class SettingsLoader
                 TrustedProxies = trusted,
                 StripRequestFields = strip,
                 DropFieldsWithUnderscore = Boolean(node, "drop_fields_with_underscore", path, defaults.DropFieldsWithUnderscore),
+            };
+        }
+
+        private TransportSettings ReadTransport(YamlMappingNode root)
+        {
+            if (Child(root, "transport") is not YamlMappingNode node)
+            {
+                return new TransportSettings();
+            }
+
+            const string path = "transport";
+            CheckKeys(node, path, "inline_scheduling", "io_queue_count");
+            long queues = Integer(node, "io_queue_count", path, -1, 1, 64);
+            return new TransportSettings
+            {
+                InlineScheduling = Boolean(node, "inline_scheduling", path, false),
+                IoQueueCount = queues > 0 ? (int)queues : null,
             };
         }
 

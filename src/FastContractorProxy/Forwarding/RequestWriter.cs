@@ -6,7 +6,7 @@ namespace FastContractorProxy.Forwarding;
 /// <summary>What the proxy adds to a request, computed by the connection before the head is written.</summary>
 internal ref struct ForwardedValues
 {
-    /// <summary>The canonical path that was authorized; the only path the upstream ever sees.</summary>
+    /// <summary>The canonical path that was authorized. It is the only path sent to the upstream.</summary>
     public ReadOnlySpan<byte> CanonicalPath;
 
     /// <summary>The client's address as text, appended to X-Forwarded-For.</summary>

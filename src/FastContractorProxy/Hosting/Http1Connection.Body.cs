@@ -15,7 +15,7 @@ internal sealed partial class Http1Connection
         Complete,
         ClientClosed,
 
-        /// <summary>The body was invalid, too large or too slow; the reason says which.</summary>
+        /// <summary>The body was invalid, too large or too slow, as the returned reason specifies.</summary>
         Rejected,
         UpstreamWriteFailed,
     }
@@ -294,7 +294,7 @@ internal sealed partial class Http1Connection
     }
 
     /// <summary>
-    /// After a 101 answer to an authorized WebSocket upgrade, copies bytes both ways until either side closes.
+    /// After a 101 response to an authorized WebSocket upgrade, copies bytes both ways until either side closes.
     /// </summary>
     private async Task TunnelAsync(UpstreamConnection upstream)
     {
@@ -333,7 +333,7 @@ internal sealed partial class Http1Connection
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
         {
-            // Either side closing ends the tunnel; there is nobody left to report the error to.
+            // Either side closing ends the tunnel, and no request remains to report the error on.
         }
     }
 }

@@ -8,7 +8,7 @@ namespace FastContractorProxy.Hosting;
 
 internal sealed partial class Http1Connection
 {
-    /// <summary>Largest upstream response head accepted; a larger one is answered with 502.</summary>
+    /// <summary>Largest upstream response head accepted. A larger one fails the exchange with 502.</summary>
     private const int MaxResponseHeadBytes = 64 * 1024;
 
     private enum ExchangeResult : byte
@@ -105,7 +105,7 @@ internal sealed partial class Http1Connection
         {
             if (_head.Expect100Continue)
             {
-                // The proxy answers the expectation itself once the request passed every check.
+                // The proxy sends 100 Continue itself once the request passed every check.
                 _output.Write("HTTP/1.1 100 Continue\r\n\r\n"u8);
                 await FlushClientAsync().ConfigureAwait(false);
             }
@@ -203,7 +203,7 @@ internal sealed partial class Http1Connection
 
     private async ValueTask<ExchangeResult> FailRequestBodyAsync(UpstreamConnection upstream, Route route, BodyResult result, RejectReason reason)
     {
-        // The upstream holds a partial request: its connection can never be reused.
+        // The upstream received a partial request, so its connection can never be reused.
         upstream.Abort();
         await upstream.DisposeAsync().ConfigureAwait(false);
 

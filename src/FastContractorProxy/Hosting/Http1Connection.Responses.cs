@@ -87,7 +87,7 @@ internal sealed partial class Http1Connection
     }
 
     /// <summary>
-    /// Answers a request the proxy ends itself, with the reason's status and a one-line plain-text message.
+    /// Sends the response for a request the proxy ends itself: the reason's status and a one-line plain-text message.
     /// Returns whether the connection stays open; it is closed after any framing or protocol error.
     /// </summary>
     private async ValueTask<bool> RejectAsync(RejectReason reason, bool close)

@@ -45,6 +45,14 @@ internal sealed class ProxyServer : IAsyncDisposable
         }
 
         builder.WebHost.UseKestrelCore();
+        builder.WebHost.UseSockets(sockets =>
+        {
+            sockets.UnsafePreferInlineScheduling = settings.Transport.InlineScheduling;
+            if (settings.Transport.IoQueueCount is int queues)
+            {
+                sockets.IOQueueCount = queues;
+            }
+        });
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
