@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using FastContractorProxy.Configuration;
 using FastContractorProxy.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Logging;
 
 namespace FastContractorProxy.Forwarding;
@@ -44,12 +45,14 @@ internal sealed class UpstreamCluster : IAsyncDisposable
     private readonly long _idleTimeoutTicks;
     private readonly long _cooldownTicks;
     private readonly Timer _sweepTimer;
+    private readonly SocketConnectionContextFactory _transportFactory;
     private int _next = -1;
     private bool _disposed;
 
-    public UpstreamCluster(ClusterSettings settings, ILogger logger)
+    public UpstreamCluster(ClusterSettings settings, SocketConnectionContextFactory transportFactory, ILogger logger)
     {
         Settings = settings;
+        _transportFactory = transportFactory;
         _logger = logger;
         _destinations = settings.Destinations.Select(d => new UpstreamDestination(d)).ToArray();
         _idleTimeoutTicks = (long)(settings.IdleTimeout.TotalSeconds * Stopwatch.Frequency);
@@ -205,7 +208,7 @@ internal sealed class UpstreamCluster : IAsyncDisposable
         {
             await socket.ConnectAsync(destination.EndPoint, timeout.Token).ConfigureAwait(false);
             MarkHealthy(destination);
-            return (new UpstreamConnection(socket, destination), LeaseError.None);
+            return (new UpstreamConnection(_transportFactory.Create(socket), destination), LeaseError.None);
         }
         catch (OperationCanceledException)
         {

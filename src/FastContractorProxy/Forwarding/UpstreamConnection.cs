@@ -1,23 +1,24 @@
 using System.IO.Pipelines;
-using System.Net.Sockets;
 using FastContractorProxy.Http1;
+using Microsoft.AspNetCore.Connections;
 
 namespace FastContractorProxy.Forwarding;
 
-/// <summary>One keep-alive connection to an upstream destination, with pipes over its socket.</summary>
+/// <summary>
+/// One keep-alive connection to an upstream destination. Its pipes come from Kestrel's socket transport, the
+/// same one that serves clients, so both sides share its buffer pool and scheduling.
+/// </summary>
 internal sealed class UpstreamConnection : IAsyncDisposable
 {
-    private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly ConnectionContext _transport;
     private volatile bool _aborted;
 
-    public UpstreamConnection(Socket socket, UpstreamDestination destination)
+    public UpstreamConnection(ConnectionContext transport, UpstreamDestination destination)
     {
-        _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: true);
+        _transport = transport;
         Destination = destination;
-        Input = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4 * 1024, leaveOpen: true));
-        Output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 4 * 1024, leaveOpen: true));
+        Input = transport.Transport.Input;
+        Output = transport.Transport.Output;
     }
 
     public UpstreamDestination Destination { get; }
@@ -38,8 +39,8 @@ internal sealed class UpstreamConnection : IAsyncDisposable
 
     /// <summary>
     /// Checks that an idle pooled connection is still usable: the peer has not closed it and sent nothing
-    /// unsolicited. Bytes already buffered past the last response, or a readable idle socket, mean either, so
-    /// the connection is discarded. Must not run while an exchange reads <see cref="Input"/>.
+    /// unsolicited. The transport keeps receiving while the connection is idle, so either shows up in
+    /// <see cref="Input"/>. Must not run while an exchange reads <see cref="Input"/>.
     /// </summary>
     public bool IsHealthyForReuse()
     {
@@ -48,33 +49,20 @@ internal sealed class UpstreamConnection : IAsyncDisposable
         if (Input.TryRead(out ReadResult buffered))
         {
             Input.AdvanceTo(buffered.Buffer.Start);
-            if (!buffered.Buffer.IsEmpty || buffered.IsCompleted)
+            if (!buffered.Buffer.IsEmpty || buffered.IsCompleted || buffered.IsCanceled)
             {
                 return false;
             }
         }
 
-        try
-        {
-            return _socket.Connected && !_socket.Poll(0, SelectMode.SelectRead);
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-            return false;
-        }
+        return !_transport.ConnectionClosed.IsCancellationRequested;
     }
 
-    /// <summary>Closes the socket at once (linger 0); a later <see cref="DisposeAsync"/> discards any unsent bytes.</summary>
+    /// <summary>Closes the connection at once; a later <see cref="DisposeAsync"/> discards any unsent bytes.</summary>
     public void Abort()
     {
         _aborted = true;
-        try
-        {
-            _socket.Close(0);
-        }
-        catch (ObjectDisposedException)
-        {
-        }
+        _transport.Abort(new ConnectionAbortedException("The proxy aborted the upstream exchange."));
     }
 
     public async ValueTask DisposeAsync()
@@ -86,6 +74,6 @@ internal sealed class UpstreamConnection : IAsyncDisposable
         // head still waiting for its body. Writing them to the closed socket would throw, and that exception
         // would replace the client's error response with a dropped connection.
         await Output.CompleteAsync(_aborted ? new OperationCanceledException("The upstream connection was aborted.") : null).ConfigureAwait(false);
-        await _stream.DisposeAsync().ConfigureAwait(false);
+        await _transport.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using FastContractorProxy.Configuration;
 using FastContractorProxy.Forwarding;
 using FastContractorProxy.Routing;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Logging;
 
 namespace FastContractorProxy.Hosting;
@@ -10,12 +11,23 @@ namespace FastContractorProxy.Hosting;
 internal sealed class ProxyRuntime : IAsyncDisposable
 {
     private readonly UpstreamCluster[] _clusters;
+    private readonly SocketConnectionContextFactory _transportFactory;
 
     public ProxyRuntime(ProxySettings settings, ILoggerFactory loggerFactory)
     {
         Settings = settings;
         ILogger upstreamLogger = loggerFactory.CreateLogger("FastContractorProxy.Upstream");
-        _clusters = settings.Clusters.Select(c => new UpstreamCluster(c, upstreamLogger)).ToArray();
+        var transportOptions = new SocketConnectionFactoryOptions
+        {
+            UnsafePreferInlineScheduling = settings.Transport.InlineScheduling,
+        };
+        if (settings.Transport.IoQueueCount is int queues)
+        {
+            transportOptions.IOQueueCount = queues;
+        }
+
+        _transportFactory = new SocketConnectionContextFactory(transportOptions, upstreamLogger);
+        _clusters = settings.Clusters.Select(c => new UpstreamCluster(c, _transportFactory, upstreamLogger)).ToArray();
         var byId = _clusters.ToDictionary(c => c.Id, StringComparer.Ordinal);
         Routes = new RouteTable(settings.Routes.Select(r =>
             new Route(r, byId[r.Cluster], r.MaxRequestBodyBytes ?? settings.Limits.MaxRequestBodyBytes)));
@@ -52,5 +64,7 @@ internal sealed class ProxyRuntime : IAsyncDisposable
         {
             await cluster.DisposeAsync().ConfigureAwait(false);
         }
+
+        _transportFactory.Dispose();
     }
 }
