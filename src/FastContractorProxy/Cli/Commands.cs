@@ -41,7 +41,7 @@ internal static class Commands
         try
         {
             ProxySettings settings = SettingsLoader.LoadFile(file.FullName);
-            Console.WriteLine($"{file.Name}: valid ({settings.Routes.Count} routes, {settings.Clusters.Count} clusters, {settings.Listeners.Count} listeners).");
+            Console.WriteLine($"{file.Name}: valid (routes: {settings.Routes.Count}, clusters: {settings.Clusters.Count}, listeners: {settings.Listeners.Count}).");
             return 0;
         }
         catch (SettingsException ex)

@@ -81,6 +81,11 @@ internal static class SettingsLoader
                         bool hasPort = address.LastIndexOf(':') > address.LastIndexOf(']');
                         if (hasPort && IPEndPoint.TryParse(address, out IPEndPoint? endPoint))
                         {
+                            if (endPoint.Port != 0 && listeners.Contains(endPoint))
+                            {
+                                Errors.Add($"{path}.address: '{address}' is listed twice; remove the duplicate listener.");
+                            }
+
                             listeners.Add(endPoint);
                         }
                         else
@@ -235,6 +240,14 @@ internal static class SettingsLoader
                 if (id.Length > 0 && routes.Exists(r => r.Id == id))
                 {
                     Errors.Add($"{label}: duplicate route id; give each route a unique id.");
+                }
+
+                string normalizedPrefix = prefix.Length > 1 ? prefix.TrimEnd('/') : prefix;
+                RouteSettings? twin = routes.Find(r => r.PathPrefix == normalizedPrefix &&
+                    (r.Hosts.Count == 0 ? hosts.Count == 0 : r.Hosts.Intersect(hosts).Any()));
+                if (twin is not null)
+                {
+                    Errors.Add($"{label}: same hosts and path_prefix '{normalizedPrefix}' as route '{twin.Id}', which would always win; merge the routes or change one prefix.");
                 }
 
                 long maxBody = Integer(route, "max_request_body_bytes", label, -1, 0, long.MaxValue);

@@ -164,7 +164,9 @@ internal sealed partial class Http1Connection
     /// <summary>Relays the response body as the upstream framed it, re-framed for the client when its length is unknown.</summary>
     private async ValueTask<RelayResult> RelayResponseBodyAsync(UpstreamConnection upstream, ResponseHead response, bool chunkToClient, TimeSpan idleTimeout)
     {
-        if (response.Framing == ResponseFraming.NoBody)
+        // Nothing to wait for: reading first would block until the upstream sent more or closed.
+        if (response.Framing == ResponseFraming.NoBody ||
+            (response.Framing == ResponseFraming.ContentLength && response.ContentLength == 0))
         {
             return RelayResult.Complete;
         }

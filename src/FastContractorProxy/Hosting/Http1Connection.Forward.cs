@@ -40,7 +40,7 @@ internal sealed partial class Http1Connection
 
         while (true)
         {
-            (UpstreamConnection? upstream, LeaseError error) = await cluster.LeaseAsync(allowReuse, _connection.ConnectionClosed).ConfigureAwait(false);
+            (UpstreamConnection? upstream, LeaseError error) = await cluster.LeaseAsync(allowReuse, _clientGone.Token).ConfigureAwait(false);
             if (upstream is null)
             {
                 if (error == LeaseError.Canceled)

@@ -6,7 +6,9 @@ using FastContractorProxy.Configuration;
 using FastContractorProxy.Http1;
 using FastContractorProxy.Paths;
 using FastContractorProxy.Routing;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Logging;
 
 namespace FastContractorProxy.Hosting;
@@ -40,6 +42,9 @@ internal sealed partial class Http1Connection
     private CancellationTokenSource _clientTimeout = new();
     private CancellationTokenSource _upstreamTimeout = new();
     private volatile bool _clientClosed;
+
+    // Canceled when the client is really gone (not on a half-close); upstream waits without a timer use it.
+    private readonly CancellationTokenSource _clientGone = new();
 
     public Http1Connection(ConnectionContext connection, ProxyRuntime runtime, ILogger logger)
     {
@@ -115,14 +120,50 @@ internal sealed partial class Http1Connection
             _headBuffer.Release();
             _clientTimeout.Dispose();
             _upstreamTimeout.Dispose();
+            _clientGone.Dispose();
         }
     }
 
     private void OnClientClosed()
     {
+        // Kestrel reports the end of the client's input, which is also what a half-close (shutdown of the
+        // sending side, as `nc` does) looks like. Such a client still reads the response, so only a connection
+        // that is really gone cancels the exchange; a half-closed one is served and then closed.
+        if (IsHalfClosedByPeer())
+        {
+            return;
+        }
+
         _clientClosed = true;
         CancelQuietly(_clientTimeout);
         CancelQuietly(_upstreamTimeout);
+        CancelQuietly(_clientGone);
+    }
+
+    // On Linux, TCP_INFO's first byte is the TCP state: CLOSE_WAIT (8) after the peer's FIN, CLOSE (7) after a
+    // reset. Elsewhere, or without the socket, the connection is treated as gone.
+    private bool IsHalfClosedByPeer()
+    {
+        const int IpProtocolTcp = 6;
+        const int TcpInfoOption = 11;
+        const byte TcpCloseWait = 8;
+
+        Socket? socket = _connection.Features.Get<IConnectionSocketFeature>()?.Socket;
+        if (socket is null || !OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+
+        try
+        {
+            Span<byte> info = stackalloc byte[104];
+            int length = socket.GetRawSocketOption(IpProtocolTcp, TcpInfoOption, info);
+            return length > 0 && info[0] == TcpCloseWait;
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            return false;
+        }
     }
 
     /// <summary>

@@ -42,6 +42,10 @@ internal sealed class ProxyServer : IAsyncDisposable
         {
             builder.Logging.AddSimpleConsole(options => options.SingleLine = true);
             builder.Logging.SetMinimumLevel(LogLevel.Information);
+
+            // The host's own start-up lines repeat ProxyStarted, and a bind failure is reported once by the CLI.
+            builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+            builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.Critical);
         }
 
         builder.WebHost.UseKestrelCore();

@@ -115,6 +115,27 @@ public class SettingsLoaderTests
     }
 
     [Fact]
+    public void Parse_DuplicateListenerAndRoute_Rejected()
+    {
+        const string yaml = """
+            listeners:
+              - address: 127.0.0.1:8080
+              - address: 127.0.0.1:8080
+            clusters: [ { id: c, destinations: [ "127.0.0.1:1" ] } ]
+            routes:
+              - { id: first, path_prefix: /d, cluster: c }
+              - { id: second, path_prefix: /d/, cluster: c }
+              - { id: other-host, hosts: [ a.example.test ], path_prefix: /d, cluster: c }
+            """;
+
+        SettingsException error = Assert.Throws<SettingsException>(() => SettingsLoader.Parse(yaml));
+
+        Assert.Contains(error.Errors, e => e.Contains("listed twice", StringComparison.Ordinal));
+        Assert.Contains(error.Errors, e => e.Contains("routes 'second'", StringComparison.Ordinal) && e.Contains("route 'first'", StringComparison.Ordinal));
+        Assert.Equal(2, error.Errors.Count);
+    }
+
+    [Fact]
     public void Parse_MissingSections_NamesEachOne()
     {
         SettingsException error = Assert.Throws<SettingsException>(() => SettingsLoader.Parse("limits: {}"));

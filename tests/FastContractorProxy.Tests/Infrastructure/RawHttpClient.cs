@@ -142,6 +142,9 @@ public sealed class RawHttpClient : IDisposable
         }
     }
 
+    /// <summary>Shuts down the sending side (a TCP half-close), as `nc` does when its input ends.</summary>
+    public void ShutdownSend() => _client.Client.Shutdown(SocketShutdown.Send);
+
     /// <summary>Bytes received but not yet consumed by a response read.</summary>
     public int PendingByteCount => _pending.Count;
 
