@@ -127,8 +127,8 @@ internal sealed partial class Http1Connection
     private void OnClientClosed()
     {
         // Kestrel reports the end of the client's input, which is also what a half-close (shutdown of the
-        // sending side, as `nc` does) looks like. Such a client still reads the response, so only a connection
-        // that is really gone cancels the exchange; a half-closed one is served and then closed.
+        // sending side, as `nc` does) looks like. Such a client still reads the response. So only a connection
+        // that is really gone cancels the exchange, and a half-closed one is served and then closed.
         if (IsHalfClosedByPeer())
         {
             return;

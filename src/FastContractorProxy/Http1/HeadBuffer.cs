@@ -170,7 +170,7 @@ internal sealed class HeadBuffer : IDisposable
         }
     }
 
-    /// <summary>Returns the buffer to the pool; an idle keep-alive connection then holds no section buffer.</summary>
+    /// <summary>Returns the buffer to the pool, so an idle keep-alive connection keeps no section buffer.</summary>
     public void Release()
     {
         Reset();

@@ -2,7 +2,7 @@ namespace FastContractorProxy.Http1;
 
 /// <summary>
 /// Why a request was rejected before it reached the upstream. Each value maps to one status code and one
-/// short message in <see cref="RejectReasons"/>; the connection loop answers with them and closes.
+/// short message in <see cref="RejectReasons"/>; the connection loop sends them in its response and closes.
 /// </summary>
 internal enum RejectReason : byte
 {
@@ -65,7 +65,7 @@ internal enum RejectReason : byte
     RequestHeadersTimeout,
     RequestBodyTimeout,
 
-    // Upstream failures, answered for the upstream (RFC 9110 sections 15.6.3 and 15.6.5).
+    // Upstream failures, reported to the client as 502 or 504 (RFC 9110 sections 15.6.3 and 15.6.5).
     UpstreamConnectFailed,
     UpstreamConnectTimeout,
     UpstreamResponseTimeout,
