@@ -62,19 +62,23 @@ internal static class SettingsLoader
 
     private sealed class Reader
     {
+        private readonly YamlFields _fields;
+
+        public Reader() => _fields = new YamlFields(Errors);
+
         public List<string> Errors { get; } = [];
 
         public ProxySettings ReadRoot(YamlMappingNode root)
         {
-            CheckKeys(root, "configuration", "listeners", "limits", "clusters", "routes", "forwarding", "transport");
+            _fields.CheckKeys(root, "configuration", "listeners", "limits", "clusters", "routes", "forwarding", "transport");
 
             var listeners = new List<IPEndPoint>();
-            foreach ((YamlNode node, string path) in Sequence(root, "listeners", "configuration", required: true))
+            foreach ((YamlNode node, string path) in _fields.Sequence(root, "listeners", "configuration", required: true))
             {
                 if (node is YamlMappingNode listener)
                 {
-                    CheckKeys(listener, path, "address");
-                    string? address = Scalar(listener, "address", path, required: true);
+                    _fields.CheckKeys(listener, path, "address");
+                    string? address = _fields.Scalar(listener, "address", path, required: true);
                     if (address is not null)
                     {
                         // IPEndPoint.TryParse accepts a bare address with port 0, so require the port to be written.
@@ -120,27 +124,27 @@ internal static class SettingsLoader
         private ClientLimits ReadLimits(YamlMappingNode root)
         {
             var defaults = new ClientLimits();
-            if (Child(root, "limits") is not YamlMappingNode node)
+            if (YamlFields.Child(root, "limits") is not YamlMappingNode node)
             {
                 return defaults;
             }
 
             const string path = "limits";
-            CheckKeys(node, path, "max_request_line_bytes", "max_header_bytes", "max_header_fields", "max_trailer_bytes", "headers_timeout",
+            _fields.CheckKeys(node, path, "max_request_line_bytes", "max_header_bytes", "max_header_fields", "max_trailer_bytes", "headers_timeout",
                 "keep_alive_timeout", "response_send_timeout", "min_request_body_rate", "min_request_body_rate_grace", "max_request_body_bytes");
 
             return new ClientLimits
             {
-                MaxRequestLineBytes = (int)Integer(node, "max_request_line_bytes", path, defaults.MaxRequestLineBytes, 256, 1 << 20),
-                MaxHeaderBytes = (int)Integer(node, "max_header_bytes", path, defaults.MaxHeaderBytes, 1024, 1 << 20),
-                MaxHeaderFields = (int)Integer(node, "max_header_fields", path, defaults.MaxHeaderFields, 8, 10_000),
-                MaxTrailerBytes = (int)Integer(node, "max_trailer_bytes", path, defaults.MaxTrailerBytes, 0, 1 << 20),
-                HeadersTimeout = Duration(node, "headers_timeout", path, defaults.HeadersTimeout),
-                KeepAliveTimeout = Duration(node, "keep_alive_timeout", path, defaults.KeepAliveTimeout),
-                ResponseSendTimeout = Duration(node, "response_send_timeout", path, defaults.ResponseSendTimeout),
-                MinRequestBodyBytesPerSecond = Integer(node, "min_request_body_rate", path, (long)defaults.MinRequestBodyBytesPerSecond, 0, 1L << 40),
-                MinRequestBodyRateGrace = Duration(node, "min_request_body_rate_grace", path, defaults.MinRequestBodyRateGrace),
-                MaxRequestBodyBytes = Integer(node, "max_request_body_bytes", path, defaults.MaxRequestBodyBytes, 0, long.MaxValue),
+                MaxRequestLineBytes = (int)_fields.Integer(node, "max_request_line_bytes", path, defaults.MaxRequestLineBytes, 256, 1 << 20),
+                MaxHeaderBytes = (int)_fields.Integer(node, "max_header_bytes", path, defaults.MaxHeaderBytes, 1024, 1 << 20),
+                MaxHeaderFields = (int)_fields.Integer(node, "max_header_fields", path, defaults.MaxHeaderFields, 8, 10_000),
+                MaxTrailerBytes = (int)_fields.Integer(node, "max_trailer_bytes", path, defaults.MaxTrailerBytes, 0, 1 << 20),
+                HeadersTimeout = _fields.Duration(node, "headers_timeout", path, defaults.HeadersTimeout),
+                KeepAliveTimeout = _fields.Duration(node, "keep_alive_timeout", path, defaults.KeepAliveTimeout),
+                ResponseSendTimeout = _fields.Duration(node, "response_send_timeout", path, defaults.ResponseSendTimeout),
+                MinRequestBodyBytesPerSecond = _fields.Integer(node, "min_request_body_rate", path, (long)defaults.MinRequestBodyBytesPerSecond, 0, 1L << 40),
+                MinRequestBodyRateGrace = _fields.Duration(node, "min_request_body_rate_grace", path, defaults.MinRequestBodyRateGrace),
+                MaxRequestBodyBytes = _fields.Integer(node, "max_request_body_bytes", path, defaults.MaxRequestBodyBytes, 0, long.MaxValue),
             };
         }
 
@@ -148,7 +152,7 @@ internal static class SettingsLoader
         {
             var clusters = new List<ClusterSettings>();
             var defaults = new ClusterSettings { Id = "", Destinations = [] };
-            foreach ((YamlNode node, string path) in Sequence(root, "clusters", "configuration", required: true))
+            foreach ((YamlNode node, string path) in _fields.Sequence(root, "clusters", "configuration", required: true))
             {
                 if (node is not YamlMappingNode cluster)
                 {
@@ -156,13 +160,13 @@ internal static class SettingsLoader
                     continue;
                 }
 
-                CheckKeys(cluster, path, "id", "destinations", "connect_timeout", "response_header_timeout", "idle_timeout",
+                _fields.CheckKeys(cluster, path, "id", "destinations", "connect_timeout", "response_header_timeout", "idle_timeout",
                     "max_idle_connections_per_destination", "unhealthy_cooldown");
-                string id = Scalar(cluster, "id", path, required: true) ?? "";
+                string id = _fields.Scalar(cluster, "id", path, required: true) ?? "";
                 string label = id.Length > 0 ? $"clusters '{id}'" : path;
 
                 var destinations = new List<DnsEndPoint>();
-                foreach ((YamlNode destinationNode, string destinationPath) in Sequence(cluster, "destinations", label, required: true))
+                foreach ((YamlNode destinationNode, string destinationPath) in _fields.Sequence(cluster, "destinations", label, required: true))
                 {
                     string? text = (destinationNode as YamlScalarNode)?.Value;
                     if (text is not null && TryParseHostPort(text, out DnsEndPoint? endPoint))
@@ -184,11 +188,11 @@ internal static class SettingsLoader
                 {
                     Id = id,
                     Destinations = destinations,
-                    ConnectTimeout = Duration(cluster, "connect_timeout", label, defaults.ConnectTimeout),
-                    ResponseHeaderTimeout = Duration(cluster, "response_header_timeout", label, defaults.ResponseHeaderTimeout),
-                    IdleTimeout = Duration(cluster, "idle_timeout", label, defaults.IdleTimeout),
-                    MaxIdleConnectionsPerDestination = (int)Integer(cluster, "max_idle_connections_per_destination", label, defaults.MaxIdleConnectionsPerDestination, 0, 100_000),
-                    UnhealthyCooldown = Duration(cluster, "unhealthy_cooldown", label, defaults.UnhealthyCooldown),
+                    ConnectTimeout = _fields.Duration(cluster, "connect_timeout", label, defaults.ConnectTimeout),
+                    ResponseHeaderTimeout = _fields.Duration(cluster, "response_header_timeout", label, defaults.ResponseHeaderTimeout),
+                    IdleTimeout = _fields.Duration(cluster, "idle_timeout", label, defaults.IdleTimeout),
+                    MaxIdleConnectionsPerDestination = (int)_fields.Integer(cluster, "max_idle_connections_per_destination", label, defaults.MaxIdleConnectionsPerDestination, 0, 100_000),
+                    UnhealthyCooldown = _fields.Duration(cluster, "unhealthy_cooldown", label, defaults.UnhealthyCooldown),
                 });
             }
 
@@ -198,7 +202,7 @@ internal static class SettingsLoader
         private List<RouteSettings> ReadRoutes(YamlMappingNode root, List<ClusterSettings> clusters)
         {
             var routes = new List<RouteSettings>();
-            foreach ((YamlNode node, string path) in Sequence(root, "routes", "configuration", required: true))
+            foreach ((YamlNode node, string path) in _fields.Sequence(root, "routes", "configuration", required: true))
             {
                 if (node is not YamlMappingNode route)
                 {
@@ -206,12 +210,12 @@ internal static class SettingsLoader
                     continue;
                 }
 
-                CheckKeys(route, path, "id", "hosts", "path_prefix", "cluster", "max_request_body_bytes", "allow_encoded_slash", "allow_path_parameters");
-                string id = Scalar(route, "id", path, required: true) ?? "";
+                _fields.CheckKeys(route, path, "id", "hosts", "path_prefix", "cluster", "max_request_body_bytes", "allow_encoded_slash", "allow_path_parameters");
+                string id = _fields.Scalar(route, "id", path, required: true) ?? "";
                 string label = id.Length > 0 ? $"routes '{id}'" : path;
 
                 var hosts = new List<string>();
-                foreach ((YamlNode hostNode, string hostPath) in Sequence(route, "hosts", label, required: false))
+                foreach ((YamlNode hostNode, string hostPath) in _fields.Sequence(route, "hosts", label, required: false))
                 {
                     string? host = (hostNode as YamlScalarNode)?.Value;
                     if (string.IsNullOrEmpty(host) || host.Contains(':', StringComparison.Ordinal) && !host.StartsWith('['))
@@ -224,14 +228,14 @@ internal static class SettingsLoader
                     }
                 }
 
-                string prefix = Scalar(route, "path_prefix", label, required: false) ?? "/";
+                string prefix = _fields.Scalar(route, "path_prefix", label, required: false) ?? "/";
                 if (!prefix.StartsWith('/') || prefix.Contains("//", StringComparison.Ordinal) || prefix.Contains("/./", StringComparison.Ordinal) ||
                     prefix.Contains("/../", StringComparison.Ordinal) || prefix.Contains('%', StringComparison.Ordinal) || prefix.Contains('?', StringComparison.Ordinal))
                 {
                     Errors.Add($"{label}.path_prefix: '{prefix}' is not a canonical path; start it with '/' and use no '//', dot segments, '%' or '?'.");
                 }
 
-                string cluster = Scalar(route, "cluster", label, required: true) ?? "";
+                string cluster = _fields.Scalar(route, "cluster", label, required: true) ?? "";
                 if (cluster.Length > 0 && !clusters.Exists(c => c.Id == cluster))
                 {
                     Errors.Add($"{label}.cluster: unknown cluster '{cluster}'; define it under 'clusters' or fix the id.");
@@ -250,7 +254,7 @@ internal static class SettingsLoader
                     Errors.Add($"{label}: same hosts and path_prefix '{normalizedPrefix}' as route '{twin.Id}', which would always win; merge the routes or change one prefix.");
                 }
 
-                long maxBody = Integer(route, "max_request_body_bytes", label, -1, 0, long.MaxValue);
+                long maxBody = _fields.Integer(route, "max_request_body_bytes", label, -1, 0, long.MaxValue);
                 routes.Add(new RouteSettings
                 {
                     Id = id,
@@ -258,8 +262,8 @@ internal static class SettingsLoader
                     PathPrefix = prefix.Length > 1 ? prefix.TrimEnd('/') : prefix,
                     Cluster = cluster,
                     MaxRequestBodyBytes = maxBody >= 0 ? maxBody : null,
-                    AllowEncodedSlash = Boolean(route, "allow_encoded_slash", label, false),
-                    AllowPathParameters = Boolean(route, "allow_path_parameters", label, false),
+                    AllowEncodedSlash = _fields.Boolean(route, "allow_encoded_slash", label, false),
+                    AllowPathParameters = _fields.Boolean(route, "allow_path_parameters", label, false),
                 });
             }
 
@@ -269,16 +273,16 @@ internal static class SettingsLoader
         private ForwardingSettings ReadForwarding(YamlMappingNode root)
         {
             var defaults = new ForwardingSettings();
-            if (Child(root, "forwarding") is not YamlMappingNode node)
+            if (YamlFields.Child(root, "forwarding") is not YamlMappingNode node)
             {
                 return defaults;
             }
 
             const string path = "forwarding";
-            CheckKeys(node, path, "trusted_proxies", "strip_request_fields", "drop_fields_with_underscore");
+            _fields.CheckKeys(node, path, "trusted_proxies", "strip_request_fields", "drop_fields_with_underscore");
 
             var trusted = new List<IPNetwork>();
-            foreach ((YamlNode item, string itemPath) in Sequence(node, "trusted_proxies", path, required: false))
+            foreach ((YamlNode item, string itemPath) in _fields.Sequence(node, "trusted_proxies", path, required: false))
             {
                 string? text = (item as YamlScalarNode)?.Value;
                 if (text is not null && IPNetwork.TryParse(text, out IPNetwork network))
@@ -296,10 +300,10 @@ internal static class SettingsLoader
             }
 
             IReadOnlyList<string> strip = defaults.StripRequestFields;
-            if (Child(node, "strip_request_fields") is not null)
+            if (YamlFields.Child(node, "strip_request_fields") is not null)
             {
                 var names = new List<string>();
-                foreach ((YamlNode item, string itemPath) in Sequence(node, "strip_request_fields", path, required: false))
+                foreach ((YamlNode item, string itemPath) in _fields.Sequence(node, "strip_request_fields", path, required: false))
                 {
                     string? text = (item as YamlScalarNode)?.Value;
                     string name = text?.TrimEnd('*') ?? "";
@@ -320,143 +324,25 @@ internal static class SettingsLoader
             {
                 TrustedProxies = trusted,
                 StripRequestFields = strip,
-                DropFieldsWithUnderscore = Boolean(node, "drop_fields_with_underscore", path, defaults.DropFieldsWithUnderscore),
+                DropFieldsWithUnderscore = _fields.Boolean(node, "drop_fields_with_underscore", path, defaults.DropFieldsWithUnderscore),
             };
         }
 
         private TransportSettings ReadTransport(YamlMappingNode root)
         {
-            if (Child(root, "transport") is not YamlMappingNode node)
+            if (YamlFields.Child(root, "transport") is not YamlMappingNode node)
             {
                 return new TransportSettings();
             }
 
             const string path = "transport";
-            CheckKeys(node, path, "inline_scheduling", "io_queue_count");
-            long queues = Integer(node, "io_queue_count", path, -1, 1, 64);
+            _fields.CheckKeys(node, path, "inline_scheduling", "io_queue_count");
+            long queues = _fields.Integer(node, "io_queue_count", path, -1, 1, 64);
             return new TransportSettings
             {
-                InlineScheduling = Boolean(node, "inline_scheduling", path, false),
+                InlineScheduling = _fields.Boolean(node, "inline_scheduling", path, false),
                 IoQueueCount = queues > 0 ? (int)queues : null,
             };
-        }
-
-        private static YamlNode? Child(YamlMappingNode node, string key) =>
-            node.Children.TryGetValue(new YamlScalarNode(key), out YamlNode? child) ? child : null;
-
-        private void CheckKeys(YamlMappingNode node, string path, params string[] known)
-        {
-            foreach (YamlNode key in node.Children.Keys)
-            {
-                string name = (key as YamlScalarNode)?.Value ?? "";
-                if (Array.IndexOf(known, name) < 0)
-                {
-                    Errors.Add($"{path}: unknown key '{name}' at line {key.Start.Line}; known keys are {string.Join(", ", known)}.");
-                }
-            }
-        }
-
-        private IEnumerable<(YamlNode Node, string Path)> Sequence(YamlMappingNode parent, string key, string path, bool required)
-        {
-            YamlNode? child = Child(parent, key);
-            if (child is null)
-            {
-                if (required)
-                {
-                    Errors.Add($"{path}: missing '{key}'.");
-                }
-
-                yield break;
-            }
-
-            if (child is not YamlSequenceNode sequence)
-            {
-                Errors.Add($"{path}.{key}: expected a list (line {child.Start.Line}).");
-                yield break;
-            }
-
-            if (required && sequence.Children.Count == 0)
-            {
-                Errors.Add($"{path}.{key}: the list is empty; add at least one entry.");
-            }
-
-            for (int i = 0; i < sequence.Children.Count; i++)
-            {
-                yield return (sequence.Children[i], $"{path}.{key}[{i}]");
-            }
-        }
-
-        private string? Scalar(YamlMappingNode parent, string key, string path, bool required)
-        {
-            YamlNode? child = Child(parent, key);
-            if (child is null)
-            {
-                if (required)
-                {
-                    Errors.Add($"{path}: missing '{key}'.");
-                }
-
-                return null;
-            }
-
-            if (child is not YamlScalarNode scalar || string.IsNullOrEmpty(scalar.Value))
-            {
-                Errors.Add($"{path}.{key}: expected a non-empty value (line {child.Start.Line}).");
-                return null;
-            }
-
-            return scalar.Value;
-        }
-
-        private long Integer(YamlMappingNode parent, string key, string path, long fallback, long min, long max)
-        {
-            string? text = Scalar(parent, key, path, required: false);
-            if (text is null)
-            {
-                return fallback;
-            }
-
-            if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long value) || value < min || value > max)
-            {
-                Errors.Add($"{path}.{key}: '{text}' is not a whole number from {min} to {max}.");
-                return fallback;
-            }
-
-            return value;
-        }
-
-        private bool Boolean(YamlMappingNode parent, string key, string path, bool fallback)
-        {
-            string? text = Scalar(parent, key, path, required: false);
-            if (text is null)
-            {
-                return fallback;
-            }
-
-            if (text is "true" or "false")
-            {
-                return text == "true";
-            }
-
-            Errors.Add($"{path}.{key}: '{text}' is not true or false.");
-            return fallback;
-        }
-
-        private TimeSpan Duration(YamlMappingNode parent, string key, string path, TimeSpan fallback)
-        {
-            string? text = Scalar(parent, key, path, required: false);
-            if (text is null)
-            {
-                return fallback;
-            }
-
-            if (!DurationText.TryParse(text, out TimeSpan value) || value <= TimeSpan.Zero)
-            {
-                Errors.Add($"{path}.{key}: '{text}' is not a positive duration; write it like 500ms, 10s, 5m or 1h.");
-                return fallback;
-            }
-
-            return value;
         }
 
         private static bool TryParseHostPort(string text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out DnsEndPoint? endPoint)

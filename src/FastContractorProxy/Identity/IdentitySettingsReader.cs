@@ -15,8 +15,13 @@ internal sealed class IdentitySettingsReader
         ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"];
 
     private readonly List<string> _errors;
+    private readonly YamlFields _fields;
 
-    private IdentitySettingsReader(List<string> errors) => _errors = errors;
+    private IdentitySettingsReader(List<string> errors)
+    {
+        _errors = errors;
+        _fields = new YamlFields(errors);
+    }
 
     /// <summary>Reads the mapping under <c>identity:</c>; appends each problem to <paramref name="errors"/>.</summary>
     public static IdentitySettings Read(YamlMappingNode node, List<string> errors, string path = "identity") =>
@@ -25,16 +30,16 @@ internal sealed class IdentitySettingsReader
     private IdentitySettings ReadIdentity(YamlMappingNode node, string path)
     {
         var defaults = new IdentitySettings();
-        CheckKeys(node, path, "realm", "max_token_bytes", "token_cache_entries", "token_cache_max_lifetime", "api_key_header", "issuers", "api_keys");
+        _fields.CheckKeys(node, path, "realm", "max_token_bytes", "token_cache_entries", "token_cache_max_lifetime", "api_key_header", "issuers", "api_keys");
 
-        string realm = Scalar(node, "realm", path, required: false) ?? defaults.Realm;
+        string realm = _fields.Scalar(node, "realm", path, required: false) ?? defaults.Realm;
         if (realm.Any(c => c is < ' ' or > '~' or '"' or '\\'))
         {
             _errors.Add($"{path}.realm: '{realm}' must be printable ASCII without '\"' or '\\'.");
             realm = defaults.Realm;
         }
 
-        string apiKeyHeader = Scalar(node, "api_key_header", path, required: false) ?? defaults.ApiKeyHeader;
+        string apiKeyHeader = _fields.Scalar(node, "api_key_header", path, required: false) ?? defaults.ApiKeyHeader;
         if (!Http1.HttpChars.IsToken(System.Text.Encoding.ASCII.GetBytes(apiKeyHeader)))
         {
             _errors.Add($"{path}.api_key_header: '{apiKeyHeader}' is not a field name; write one like Authorization or X-Api-Key.");
@@ -51,9 +56,9 @@ internal sealed class IdentitySettingsReader
         return new IdentitySettings
         {
             Realm = realm,
-            MaxTokenBytes = (int)Integer(node, "max_token_bytes", path, defaults.MaxTokenBytes, 512, 64 * 1024),
-            TokenCacheEntries = (int)Integer(node, "token_cache_entries", path, defaults.TokenCacheEntries, 0, 1_000_000),
-            TokenCacheMaxLifetime = Duration(node, "token_cache_max_lifetime", path, defaults.TokenCacheMaxLifetime),
+            MaxTokenBytes = (int)_fields.Integer(node, "max_token_bytes", path, defaults.MaxTokenBytes, 512, 64 * 1024),
+            TokenCacheEntries = (int)_fields.Integer(node, "token_cache_entries", path, defaults.TokenCacheEntries, 0, 1_000_000),
+            TokenCacheMaxLifetime = _fields.Duration(node, "token_cache_max_lifetime", path, defaults.TokenCacheMaxLifetime),
             ApiKeyHeader = apiKeyHeader,
             Issuers = issuers,
             ApiKeys = apiKeys,
@@ -63,7 +68,7 @@ internal sealed class IdentitySettingsReader
     private List<IssuerSettings> ReadIssuers(YamlMappingNode parent, string parentPath)
     {
         var issuers = new List<IssuerSettings>();
-        foreach ((YamlNode node, string itemPath) in Sequence(parent, "issuers", parentPath))
+        foreach ((YamlNode node, string itemPath) in _fields.Sequence(parent, "issuers", parentPath))
         {
             if (node is not YamlMappingNode issuer)
             {
@@ -71,9 +76,9 @@ internal sealed class IdentitySettingsReader
                 continue;
             }
 
-            CheckKeys(issuer, itemPath, "issuer", "audiences", "algorithms", "clock_skew", "discovery", "jwks_uri", "jwks_file",
+            _fields.CheckKeys(issuer, itemPath, "issuer", "audiences", "algorithms", "clock_skew", "discovery", "jwks_uri", "jwks_file",
                 "refresh_interval", "unknown_key_cooldown", "contractor_claim", "organization_claim");
-            string name = Scalar(issuer, "issuer", itemPath, required: true) ?? "";
+            string name = _fields.Scalar(issuer, "issuer", itemPath, required: true) ?? "";
             string path = name.Length > 0 ? $"issuers '{name}'" : itemPath;
             if (name.Length > 0 && issuers.Exists(i => i.Issuer == name))
             {
@@ -81,10 +86,10 @@ internal sealed class IdentitySettingsReader
             }
 
             var defaults = new IssuerSettings { Issuer = name, Audiences = [] };
-            List<string> audiences = StringList(issuer, "audiences", path, required: true);
+            List<string> audiences = _fields.StringList(issuer, "audiences", path, required: true);
             List<string> algorithms = ReadAlgorithms(issuer, path) ?? [.. defaults.Algorithms];
 
-            TimeSpan skew = Duration(issuer, "clock_skew", path, defaults.ClockSkew, allowZero: true);
+            TimeSpan skew = _fields.Duration(issuer, "clock_skew", path, defaults.ClockSkew, allowZero: true);
             if (skew > IssuerSettings.MaxClockSkew)
             {
                 _errors.Add($"{path}.clock_skew: {skew.TotalSeconds} s is more than the maximum of 5m; lower it.");
@@ -101,10 +106,10 @@ internal sealed class IdentitySettingsReader
                 ClockSkew = skew,
                 KeySource = source,
                 JwksLocation = location,
-                RefreshInterval = Duration(issuer, "refresh_interval", path, defaults.RefreshInterval),
-                UnknownKeyCooldown = Duration(issuer, "unknown_key_cooldown", path, defaults.UnknownKeyCooldown),
-                ContractorClaim = Scalar(issuer, "contractor_claim", path, required: false) ?? defaults.ContractorClaim,
-                OrganizationClaim = Scalar(issuer, "organization_claim", path, required: false) ?? defaults.OrganizationClaim,
+                RefreshInterval = _fields.Duration(issuer, "refresh_interval", path, defaults.RefreshInterval),
+                UnknownKeyCooldown = _fields.Duration(issuer, "unknown_key_cooldown", path, defaults.UnknownKeyCooldown),
+                ContractorClaim = _fields.Scalar(issuer, "contractor_claim", path, required: false) ?? defaults.ContractorClaim,
+                OrganizationClaim = _fields.Scalar(issuer, "organization_claim", path, required: false) ?? defaults.OrganizationClaim,
             });
         }
 
@@ -113,13 +118,13 @@ internal sealed class IdentitySettingsReader
 
     private List<string>? ReadAlgorithms(YamlMappingNode issuer, string path)
     {
-        if (Child(issuer, "algorithms") is null)
+        if (YamlFields.Child(issuer, "algorithms") is null)
         {
             return null;
         }
 
         var algorithms = new List<string>();
-        foreach (string algorithm in StringList(issuer, "algorithms", path, required: true))
+        foreach (string algorithm in _fields.StringList(issuer, "algorithms", path, required: true))
         {
             if (Array.IndexOf(AsymmetricAlgorithms, algorithm) >= 0)
             {
@@ -137,9 +142,9 @@ internal sealed class IdentitySettingsReader
 
     private (KeySourceKind Source, string? Location) ReadKeySource(YamlMappingNode issuer, string path, string name)
     {
-        bool discovery = Boolean(issuer, "discovery", path, false);
-        string? jwksUri = Scalar(issuer, "jwks_uri", path, required: false);
-        string? jwksFile = Scalar(issuer, "jwks_file", path, required: false);
+        bool discovery = _fields.Boolean(issuer, "discovery", path, false);
+        string? jwksUri = _fields.Scalar(issuer, "jwks_uri", path, required: false);
+        string? jwksFile = _fields.Scalar(issuer, "jwks_file", path, required: false);
         int sources = (discovery ? 1 : 0) + (jwksUri is null ? 0 : 1) + (jwksFile is null ? 0 : 1);
         if (sources != 1)
         {
@@ -165,7 +170,7 @@ internal sealed class IdentitySettingsReader
     private List<ApiKeySettings> ReadApiKeys(YamlMappingNode parent, string parentPath)
     {
         var keys = new List<ApiKeySettings>();
-        foreach ((YamlNode node, string itemPath) in Sequence(parent, "api_keys", parentPath))
+        foreach ((YamlNode node, string itemPath) in _fields.Sequence(parent, "api_keys", parentPath))
         {
             if (node is not YamlMappingNode apiKey)
             {
@@ -173,8 +178,8 @@ internal sealed class IdentitySettingsReader
                 continue;
             }
 
-            CheckKeys(apiKey, itemPath, "id", "sha256", "contractor_id", "organization", "scopes", "groups");
-            string id = Scalar(apiKey, "id", itemPath, required: true) ?? "";
+            _fields.CheckKeys(apiKey, itemPath, "id", "sha256", "contractor_id", "organization", "scopes", "groups");
+            string id = _fields.Scalar(apiKey, "id", itemPath, required: true) ?? "";
             string path = id.Length > 0 ? $"api_keys '{id}'" : itemPath;
             if (id.Length > 0 && keys.Exists(k => k.Id == id))
             {
@@ -182,7 +187,7 @@ internal sealed class IdentitySettingsReader
             }
 
             byte[] hash = [];
-            string? hex = Scalar(apiKey, "sha256", path, required: true);
+            string? hex = _fields.Scalar(apiKey, "sha256", path, required: true);
             if (hex is not null)
             {
                 if (hex.Length == 64 && hex.All(char.IsAsciiHexDigit))
@@ -204,156 +209,13 @@ internal sealed class IdentitySettingsReader
             {
                 Id = id,
                 Sha256 = hash,
-                ContractorId = Scalar(apiKey, "contractor_id", path, required: true) ?? "",
-                Organization = Scalar(apiKey, "organization", path, required: false),
-                Scopes = StringList(apiKey, "scopes", path, required: false),
-                Groups = StringList(apiKey, "groups", path, required: false),
+                ContractorId = _fields.Scalar(apiKey, "contractor_id", path, required: true) ?? "",
+                Organization = _fields.Scalar(apiKey, "organization", path, required: false),
+                Scopes = _fields.StringList(apiKey, "scopes", path, required: false),
+                Groups = _fields.StringList(apiKey, "groups", path, required: false),
             });
         }
 
         return keys;
-    }
-
-    private static YamlNode? Child(YamlMappingNode node, string key) =>
-        node.Children.TryGetValue(new YamlScalarNode(key), out YamlNode? child) ? child : null;
-
-    private void CheckKeys(YamlMappingNode node, string path, params string[] known)
-    {
-        foreach (YamlNode key in node.Children.Keys)
-        {
-            string name = (key as YamlScalarNode)?.Value ?? "";
-            if (Array.IndexOf(known, name) < 0)
-            {
-                _errors.Add($"{path}: unknown key '{name}' at line {key.Start.Line}; known keys are {string.Join(", ", known)}.");
-            }
-        }
-    }
-
-    private IEnumerable<(YamlNode Node, string Path)> Sequence(YamlMappingNode parent, string key, string path)
-    {
-        YamlNode? child = Child(parent, key);
-        if (child is null)
-        {
-            yield break;
-        }
-
-        if (child is not YamlSequenceNode sequence)
-        {
-            _errors.Add($"{path}.{key}: expected a list (line {child.Start.Line}).");
-            yield break;
-        }
-
-        for (int i = 0; i < sequence.Children.Count; i++)
-        {
-            yield return (sequence.Children[i], $"{path}.{key}[{i}]");
-        }
-    }
-
-    private List<string> StringList(YamlMappingNode parent, string key, string path, bool required)
-    {
-        var values = new List<string>();
-        YamlNode? child = Child(parent, key);
-        if (child is null)
-        {
-            if (required)
-            {
-                _errors.Add($"{path}: missing '{key}'.");
-            }
-
-            return values;
-        }
-
-        foreach ((YamlNode item, string itemPath) in Sequence(parent, key, path))
-        {
-            if (item is YamlScalarNode { Value.Length: > 0 } scalar)
-            {
-                values.Add(scalar.Value);
-            }
-            else
-            {
-                _errors.Add($"{itemPath}: expected a non-empty text value (line {item.Start.Line}).");
-            }
-        }
-
-        if (required && child is YamlSequenceNode && values.Count == 0)
-        {
-            _errors.Add($"{path}.{key}: the list is empty; add at least one entry.");
-        }
-
-        return values;
-    }
-
-    private string? Scalar(YamlMappingNode parent, string key, string path, bool required)
-    {
-        YamlNode? child = Child(parent, key);
-        if (child is null)
-        {
-            if (required)
-            {
-                _errors.Add($"{path}: missing '{key}'.");
-            }
-
-            return null;
-        }
-
-        if (child is not YamlScalarNode scalar || string.IsNullOrEmpty(scalar.Value))
-        {
-            _errors.Add($"{path}.{key}: expected a non-empty value (line {child.Start.Line}).");
-            return null;
-        }
-
-        return scalar.Value;
-    }
-
-    private long Integer(YamlMappingNode parent, string key, string path, long fallback, long min, long max)
-    {
-        string? text = Scalar(parent, key, path, required: false);
-        if (text is null)
-        {
-            return fallback;
-        }
-
-        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long value) || value < min || value > max)
-        {
-            _errors.Add($"{path}.{key}: '{text}' is not a whole number from {min} to {max}.");
-            return fallback;
-        }
-
-        return value;
-    }
-
-    private bool Boolean(YamlMappingNode parent, string key, string path, bool fallback)
-    {
-        string? text = Scalar(parent, key, path, required: false);
-        if (text is null)
-        {
-            return fallback;
-        }
-
-        if (text is "true" or "false")
-        {
-            return text == "true";
-        }
-
-        _errors.Add($"{path}.{key}: '{text}' is not true or false.");
-        return fallback;
-    }
-
-    private TimeSpan Duration(YamlMappingNode parent, string key, string path, TimeSpan fallback, bool allowZero = false)
-    {
-        string? text = Scalar(parent, key, path, required: false);
-        if (text is null)
-        {
-            return fallback;
-        }
-
-        if (!DurationText.TryParse(text, out TimeSpan value) || value < TimeSpan.Zero || (value == TimeSpan.Zero && !allowZero))
-        {
-            string kind = allowZero ? "a duration of zero or more" : "a positive duration";
-            _errors.Add($"{path}.{key}: '{text}' is not {kind}; write it like 500ms, 10s, 5m or 1h.");
-            return fallback;
-        }
-
-        return value;
     }
 }

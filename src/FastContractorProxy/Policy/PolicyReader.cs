@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using FastContractorProxy.Http1;
+using FastContractorProxy.Configuration;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -80,12 +81,15 @@ internal static partial class PolicyReader
     private sealed partial class Reader
     {
         private readonly Dictionary<string, string> _subjectKinds = new(StringComparer.Ordinal);
+        private readonly YamlFields _fields;
+
+        public Reader() => _fields = new YamlFields(Errors);
 
         public List<string> Errors { get; } = [];
 
         public PolicyDocument ReadRoot(YamlMappingNode root, string version)
         {
-            CheckKeys(root, "policy", "groups", "contractors", "grants", "denies", "routes");
+            _fields.CheckKeys(root, "policy", "groups", "contractors", "grants", "denies", "routes");
 
             List<GroupDefinition> groups = ReadGroups(root);
             List<ContractorDefinition> contractors = ReadContractors(root, groups);
@@ -107,7 +111,7 @@ internal static partial class PolicyReader
         private List<GroupDefinition> ReadGroups(YamlMappingNode root)
         {
             var groups = new List<GroupDefinition>();
-            foreach ((YamlNode node, string path) in Sequence(root, "groups", "policy", required: false))
+            foreach ((YamlNode node, string path) in _fields.Sequence(root, "groups", "policy", required: false))
             {
                 if (node is not YamlMappingNode group)
                 {
@@ -115,11 +119,11 @@ internal static partial class PolicyReader
                     continue;
                 }
 
-                CheckKeys(group, path, "id", "description");
+                _fields.CheckKeys(group, path, "id", "description");
                 string id = Identifier(group, path);
                 string label = id.Length > 0 ? $"groups '{id}'" : path;
                 RegisterSubject(id, "group", label);
-                groups.Add(new GroupDefinition(id, Scalar(group, "description", label, required: false)));
+                groups.Add(new GroupDefinition(id, _fields.Scalar(group, "description", label, required: false)));
             }
 
             return groups;
@@ -128,7 +132,7 @@ internal static partial class PolicyReader
         private List<ContractorDefinition> ReadContractors(YamlMappingNode root, List<GroupDefinition> groups)
         {
             var contractors = new List<ContractorDefinition>();
-            foreach ((YamlNode node, string path) in Sequence(root, "contractors", "policy", required: true))
+            foreach ((YamlNode node, string path) in _fields.Sequence(root, "contractors", "policy", required: true))
             {
                 if (node is not YamlMappingNode contractor)
                 {
@@ -136,13 +140,13 @@ internal static partial class PolicyReader
                     continue;
                 }
 
-                CheckKeys(contractor, path, "id", "organization", "sponsor", "reference", "not_before", "not_after", "authentication", "groups");
+                _fields.CheckKeys(contractor, path, "id", "organization", "sponsor", "reference", "not_before", "not_after", "authentication", "groups");
                 string id = Identifier(contractor, path);
                 string label = id.Length > 0 ? $"contractors '{id}'" : path;
                 RegisterSubject(id, "contractor", label);
 
                 var memberOf = new List<string>();
-                foreach ((YamlNode groupNode, string groupPath) in Sequence(contractor, "groups", label, required: false))
+                foreach ((YamlNode groupNode, string groupPath) in _fields.Sequence(contractor, "groups", label, required: false))
                 {
                     string? group = (groupNode as YamlScalarNode)?.Value;
                     if (group is null || !groups.Exists(g => g.Id == group))
@@ -165,9 +169,9 @@ internal static partial class PolicyReader
                 contractors.Add(new ContractorDefinition
                 {
                     Id = id,
-                    Organization = Scalar(contractor, "organization", label, required: true) ?? "",
-                    Sponsor = Scalar(contractor, "sponsor", label, required: true) ?? "",
-                    Reference = Scalar(contractor, "reference", label, required: true) ?? "",
+                    Organization = _fields.Scalar(contractor, "organization", label, required: true) ?? "",
+                    Sponsor = _fields.Scalar(contractor, "sponsor", label, required: true) ?? "",
+                    Reference = _fields.Scalar(contractor, "reference", label, required: true) ?? "",
                     NotBefore = notBefore,
                     NotAfter = notAfter,
                     Credentials = ReadCredentials(contractor, label),
@@ -181,7 +185,7 @@ internal static partial class PolicyReader
         private List<CredentialDefinition> ReadCredentials(YamlMappingNode contractor, string label)
         {
             var credentials = new List<CredentialDefinition>();
-            foreach ((YamlNode node, string path) in Sequence(contractor, "authentication", label, required: true))
+            foreach ((YamlNode node, string path) in _fields.Sequence(contractor, "authentication", label, required: true))
             {
                 if (node is not YamlMappingNode entry)
                 {
@@ -189,14 +193,14 @@ internal static partial class PolicyReader
                     continue;
                 }
 
-                CheckKeys(entry, path, "issuer", "subject", "client_id", "api_key_sha256", "client_certificate_subject");
+                _fields.CheckKeys(entry, path, "issuer", "subject", "client_id", "api_key_sha256", "client_certificate_subject");
                 var credential = new CredentialDefinition
                 {
-                    Issuer = Scalar(entry, "issuer", path, required: false),
-                    Subject = Scalar(entry, "subject", path, required: false),
-                    ClientId = Scalar(entry, "client_id", path, required: false),
-                    ApiKeySha256 = Scalar(entry, "api_key_sha256", path, required: false),
-                    ClientCertificateSubject = Scalar(entry, "client_certificate_subject", path, required: false),
+                    Issuer = _fields.Scalar(entry, "issuer", path, required: false),
+                    Subject = _fields.Scalar(entry, "subject", path, required: false),
+                    ClientId = _fields.Scalar(entry, "client_id", path, required: false),
+                    ApiKeySha256 = _fields.Scalar(entry, "api_key_sha256", path, required: false),
+                    ClientCertificateSubject = _fields.Scalar(entry, "client_certificate_subject", path, required: false),
                 };
 
                 int kinds = (credential.Issuer is not null ? 1 : 0) + (credential.ApiKeySha256 is not null ? 1 : 0) +
@@ -223,7 +227,7 @@ internal static partial class PolicyReader
         {
             var grants = new List<GrantDefinition>();
             var ids = new HashSet<string>(StringComparer.Ordinal);
-            foreach ((YamlNode node, string path) in Sequence(root, "grants", "policy", required: false))
+            foreach ((YamlNode node, string path) in _fields.Sequence(root, "grants", "policy", required: false))
             {
                 if (node is not YamlMappingNode grant)
                 {
@@ -231,7 +235,7 @@ internal static partial class PolicyReader
                     continue;
                 }
 
-                CheckKeys(grant, path, "id", "subjects", "methods", "paths", "conditions");
+                _fields.CheckKeys(grant, path, "id", "subjects", "methods", "paths", "conditions");
                 string id = Identifier(grant, path);
                 string label = id.Length > 0 ? $"grants '{id}'" : path;
                 if (id.Length > 0 && !ids.Add(id))
@@ -255,7 +259,7 @@ internal static partial class PolicyReader
         private List<DenyDefinition> ReadDenies(YamlMappingNode root, List<GrantDefinition> grants)
         {
             var denies = new List<DenyDefinition>();
-            foreach ((YamlNode node, string path) in Sequence(root, "denies", "policy", required: false))
+            foreach ((YamlNode node, string path) in _fields.Sequence(root, "denies", "policy", required: false))
             {
                 if (node is not YamlMappingNode deny)
                 {
@@ -263,7 +267,7 @@ internal static partial class PolicyReader
                     continue;
                 }
 
-                CheckKeys(deny, path, "id", "subjects", "methods", "paths");
+                _fields.CheckKeys(deny, path, "id", "subjects", "methods", "paths");
                 string id = Identifier(deny, path);
                 string label = id.Length > 0 ? $"denies '{id}'" : path;
                 if (id.Length > 0 && (denies.Exists(d => d.Id == id) || grants.Exists(g => g.Id == id)))
@@ -286,7 +290,7 @@ internal static partial class PolicyReader
         private List<RouteDefinition> ReadRoutes(YamlMappingNode root)
         {
             var routes = new List<RouteDefinition>();
-            foreach ((YamlNode node, string path) in Sequence(root, "routes", "policy", required: true))
+            foreach ((YamlNode node, string path) in _fields.Sequence(root, "routes", "policy", required: true))
             {
                 if (node is not YamlMappingNode route)
                 {
@@ -294,7 +298,7 @@ internal static partial class PolicyReader
                     continue;
                 }
 
-                CheckKeys(route, path, "id", "paths", "cluster", "anonymous");
+                _fields.CheckKeys(route, path, "id", "paths", "cluster", "anonymous");
                 string id = Identifier(route, path);
                 string label = id.Length > 0 ? $"routes '{id}'" : path;
                 if (id.Length > 0 && routes.Exists(r => r.Id == id))
@@ -306,8 +310,8 @@ internal static partial class PolicyReader
                 {
                     Id = id,
                     Paths = Patterns(route, label),
-                    Cluster = Scalar(route, "cluster", label, required: true) ?? "",
-                    Anonymous = Boolean(route, "anonymous", label, false),
+                    Cluster = _fields.Scalar(route, "cluster", label, required: true) ?? "",
+                    Anonymous = _fields.Boolean(route, "anonymous", label, false),
                 });
             }
 
@@ -316,7 +320,7 @@ internal static partial class PolicyReader
 
         private GrantConditions ReadConditions(YamlMappingNode grant, string label)
         {
-            if (Child(grant, "conditions") is not { } child)
+            if (YamlFields.Child(grant, "conditions") is not { } child)
             {
                 return GrantConditions.None;
             }
@@ -328,9 +332,9 @@ internal static partial class PolicyReader
                 return GrantConditions.None;
             }
 
-            CheckKeys(node, path, "scopes", "source_ranges", "schedule", "not_before", "not_after");
+            _fields.CheckKeys(node, path, "scopes", "source_ranges", "schedule", "not_before", "not_after");
             var scopes = new List<string>();
-            foreach ((YamlNode item, string itemPath) in Sequence(node, "scopes", path, required: false))
+            foreach ((YamlNode item, string itemPath) in _fields.Sequence(node, "scopes", path, required: false))
             {
                 if ((item as YamlScalarNode)?.Value is { Length: > 0 } scope)
                 {
@@ -343,7 +347,7 @@ internal static partial class PolicyReader
             }
 
             var ranges = new List<IPNetwork>();
-            foreach ((YamlNode item, string itemPath) in Sequence(node, "source_ranges", path, required: false))
+            foreach ((YamlNode item, string itemPath) in _fields.Sequence(node, "source_ranges", path, required: false))
             {
                 string? text = (item as YamlScalarNode)?.Value;
                 if (text is not null && IPNetwork.TryParse(text, out IPNetwork network))
@@ -375,7 +379,7 @@ internal static partial class PolicyReader
 
         private ScheduleDefinition? ReadSchedule(YamlMappingNode conditions, string parentPath)
         {
-            if (Child(conditions, "schedule") is not { } child)
+            if (YamlFields.Child(conditions, "schedule") is not { } child)
             {
                 return null;
             }
@@ -387,9 +391,9 @@ internal static partial class PolicyReader
                 return null;
             }
 
-            CheckKeys(node, path, "time_zone", "days", "from", "to");
+            _fields.CheckKeys(node, path, "time_zone", "days", "from", "to");
             TimeZoneInfo? zone = null;
-            string? zoneId = Scalar(node, "time_zone", path, required: true);
+            string? zoneId = _fields.Scalar(node, "time_zone", path, required: true);
             if (zoneId is not null)
             {
                 try
@@ -403,7 +407,7 @@ internal static partial class PolicyReader
             }
 
             int days = 0;
-            foreach ((YamlNode item, string itemPath) in Sequence(node, "days", path, required: true))
+            foreach ((YamlNode item, string itemPath) in _fields.Sequence(node, "days", path, required: true))
             {
                 int day = Array.IndexOf(DayNames, (item as YamlScalarNode)?.Value);
                 if (day < 0)
@@ -430,7 +434,7 @@ internal static partial class PolicyReader
 
         private int ClockMinute(YamlMappingNode node, string key, string path)
         {
-            string? text = Scalar(node, key, path, required: true);
+            string? text = _fields.Scalar(node, key, path, required: true);
             if (text is null)
             {
                 return -1;
@@ -453,7 +457,7 @@ internal static partial class PolicyReader
         private MethodSet Methods(YamlMappingNode parent, string label)
         {
             int bits = 0;
-            foreach ((YamlNode item, string itemPath) in Sequence(parent, "methods", label, required: true))
+            foreach ((YamlNode item, string itemPath) in _fields.Sequence(parent, "methods", label, required: true))
             {
                 string? text = (item as YamlScalarNode)?.Value;
                 if (text == "*")
@@ -476,7 +480,7 @@ internal static partial class PolicyReader
         private List<PathPattern> Patterns(YamlMappingNode parent, string label)
         {
             var patterns = new List<PathPattern>();
-            foreach ((YamlNode item, string itemPath) in Sequence(parent, "paths", label, required: true))
+            foreach ((YamlNode item, string itemPath) in _fields.Sequence(parent, "paths", label, required: true))
             {
                 string? text = (item as YamlScalarNode)?.Value;
                 string? error = "expected a string";
@@ -497,7 +501,7 @@ internal static partial class PolicyReader
         private List<string> Subjects(YamlMappingNode parent, string label, bool allowEveryone)
         {
             var subjects = new List<string>();
-            foreach ((YamlNode item, string itemPath) in Sequence(parent, "subjects", label, required: true))
+            foreach ((YamlNode item, string itemPath) in _fields.Sequence(parent, "subjects", label, required: true))
             {
                 string? text = (item as YamlScalarNode)?.Value;
                 if (text == "*" && !allowEveryone)
