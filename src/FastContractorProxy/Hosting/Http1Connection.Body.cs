@@ -55,7 +55,7 @@ internal sealed partial class Http1Connection
             {
                 result = await _input.ReadAsync(ResetClientTimeout(wait)).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!_clientClosed)
+            catch (OperationCanceledException) when (!ClientGone)
             {
                 ProxyLog.ClientTimedOut(_logger, _peerLabel, "request body below the minimum data rate");
                 return (BodyResult.Rejected, RejectReason.RequestBodyTimeout);
@@ -182,7 +182,7 @@ internal sealed partial class Http1Connection
             {
                 result = await source.ReadAsync(ResetUpstreamTimeout(idleTimeout)).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!_clientClosed)
+            catch (OperationCanceledException) when (!ClientGone)
             {
                 return RelayResult.UpstreamTimedOut;
             }

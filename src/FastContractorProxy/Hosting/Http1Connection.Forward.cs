@@ -186,7 +186,7 @@ internal sealed partial class Http1Connection
     {
         upstream.Abort();
         await upstream.DisposeAsync().ConfigureAwait(false);
-        if (_clientClosed)
+        if (ClientGone)
         {
             return ExchangeResult.CloseClient;
         }
@@ -237,7 +237,7 @@ internal sealed partial class Http1Connection
             {
                 result = await input.ReadAsync(token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!_clientClosed)
+            catch (OperationCanceledException) when (!ClientGone)
             {
                 return ResponseHeadResult.TimedOut;
             }

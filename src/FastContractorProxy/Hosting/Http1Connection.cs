@@ -41,8 +41,6 @@ internal sealed partial class Http1Connection
     // One timer source for waits on the client, one for waits on the upstream; both are reset per wait.
     private CancellationTokenSource _clientTimeout = new();
     private CancellationTokenSource _upstreamTimeout = new();
-    private volatile bool _clientClosed;
-
     // Canceled when the client is really gone (not on a half-close); upstream waits without a timer use it.
     private readonly CancellationTokenSource _clientGone = new();
 
@@ -65,6 +63,8 @@ internal sealed partial class Http1Connection
         _peerAddress = Encoding.ASCII.GetBytes(peer.ToString());
         _peerIsTrustedProxy = runtime.IsTrustedProxy(peer);
     }
+
+    private bool ClientGone => _clientGone.IsCancellationRequested;
 
     private ReadOnlySpan<byte> CanonicalPath => _pathBuffer.AsSpan(0, _pathLength);
 
@@ -95,7 +95,7 @@ internal sealed partial class Http1Connection
                 }
             }
         }
-        catch (OperationCanceledException) when (_clientClosed)
+        catch (OperationCanceledException) when (ClientGone)
         {
             // The client went away; the upstream exchange was abandoned with it.
         }
@@ -134,10 +134,10 @@ internal sealed partial class Http1Connection
             return;
         }
 
-        _clientClosed = true;
+        // First, so that handlers of the cancellations below already see ClientGone.
+        CancelQuietly(_clientGone);
         CancelQuietly(_clientTimeout);
         CancelQuietly(_upstreamTimeout);
-        CancelQuietly(_clientGone);
     }
 
     // On Linux, TCP_INFO's first byte is the TCP state: CLOSE_WAIT (8) after the peer's FIN, CLOSE (7) after a
@@ -185,7 +185,7 @@ internal sealed partial class Http1Connection
             {
                 result = await _input.ReadAsync(token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!_clientClosed)
+            catch (OperationCanceledException) when (!ClientGone)
             {
                 if (!started)
                 {
@@ -332,7 +332,7 @@ internal sealed partial class Http1Connection
         {
             source.Dispose();
             source = new CancellationTokenSource();
-            if (_clientClosed)
+            if (ClientGone)
             {
                 source.Cancel();
             }

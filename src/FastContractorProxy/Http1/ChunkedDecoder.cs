@@ -46,7 +46,7 @@ internal struct ChunkedDecoder
 
     /// <summary>
     /// Reads from <paramref name="reader"/>. Data: <paramref name="data"/> is the next piece of chunk data and the
-    /// reader has advanced past it. NeedMoreData: the reader holds an incomplete line; it was not advanced past it.
+    /// reader has advanced past it. NeedMoreData: the unread input ends inside a line, and the reader was not advanced past that line's start.
     /// Completed: the body ended and the reader stands after it. Invalid: <paramref name="reason"/> says why.
     /// </summary>
     public ChunkedStatus Read(ref SequenceReader<byte> reader, int maxTrailerBytes, out ReadOnlySequence<byte> data, out RejectReason reason)

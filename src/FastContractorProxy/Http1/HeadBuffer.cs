@@ -12,7 +12,7 @@ internal enum ParseStatus : byte
 
 /// <summary>
 /// Collects the bytes of one header section (start line, field lines and the empty line) from a pipe into a
-/// contiguous, pooled buffer, so that the parser sees one span however the bytes were split. Bytes already
+/// contiguous, pooled buffer, so that the parser gets one span however the bytes were split. Bytes already
 /// scanned are not scanned again, so a client that sends one byte at a time costs linear work.
 /// </summary>
 internal sealed class HeadBuffer : IDisposable

@@ -12,11 +12,12 @@ internal readonly record struct PathOptions(bool AllowEncodedSlash, bool AllowPa
 
 /// <summary>
 /// Computes the one canonical path that routing, authorization and the upstream request all use, so the proxy
-/// and the upstream cannot disagree about which resource is addressed. Steps, in order (RFC 3986 sections 2,
-/// 5.2.4 and 6.2.2): reject malformed escapes, encoded control bytes and percent-decoded bytes that are not
-/// UTF-8; decode escapes of unreserved characters exactly once and uppercase the rest; reject encoded '/' and
-/// '\' (unless the route keeps '%2F' opaque) and ';' path parameters (unless allowed); merge repeated '/';
-/// resolve '.' and '..' without climbing above the root.
+/// and the upstream cannot disagree about which resource is addressed. The steps follow RFC 3986 sections 2,
+/// 5.2.4 and 6.2.2, in this order:
+/// 1. Reject malformed escapes, encoded control bytes, and percent-decoded bytes that are not UTF-8.
+/// 2. Decode escapes of unreserved characters exactly once, and uppercase the hex digits of the others.
+/// 3. Reject an encoded '\', an encoded '/' (unless the route keeps '%2F' opaque) and ';' (unless allowed).
+/// 4. Merge repeated '/', then resolve '.' and '..' without climbing above the root.
 /// </summary>
 internal static class PathCanonicalizer
 {

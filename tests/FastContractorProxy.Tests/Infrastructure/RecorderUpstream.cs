@@ -48,7 +48,7 @@ public sealed record UpstreamReply(byte[] Bytes, bool CloseAfter = false, bool N
 
 /// <summary>
 /// A raw-socket HTTP/1.1 upstream on loopback that records exactly what it receives, request by request and
-/// byte by byte, and answers with a scripted reply. Its own small parser is independent of the product's,
+/// byte by byte, and replies with a scripted response. Its own small parser is independent of the product's,
 /// so a framing bug in the proxy shows up as a difference in what was recorded.
 /// </summary>
 public sealed class RecorderUpstream : IAsyncDisposable
