@@ -67,7 +67,7 @@ internal static class Commands
         ProxyServer server;
         try
         {
-            server = await ProxyServer.StartAsync(settings, cancellationToken: cancellationToken).ConfigureAwait(false);
+            server = await ProxyServer.StartAsync(settings, source: file.FullName, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
         catch (IOException ex)
         {

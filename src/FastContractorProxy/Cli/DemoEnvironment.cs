@@ -42,7 +42,7 @@ internal static class DemoEnvironment
         await upstream.StartAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            ProxyServer proxy = await ProxyServer.StartAsync(settings, cancellationToken: cancellationToken).ConfigureAwait(false);
+            ProxyServer proxy = await ProxyServer.StartAsync(settings, source: "the demo configuration", cancellationToken: cancellationToken).ConfigureAwait(false);
             await using (proxy.ConfigureAwait(false))
             {
                 Console.WriteLine($"""

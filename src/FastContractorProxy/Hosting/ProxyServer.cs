@@ -30,7 +30,8 @@ internal sealed class ProxyServer : IAsyncDisposable
     /// <summary>The bound listener addresses, with the real port where the configuration asked for port 0.</summary>
     public IReadOnlyList<IPEndPoint> EndPoints { get; }
 
-    public static async Task<ProxyServer> StartAsync(ProxySettings settings, Action<ILoggingBuilder>? configureLogging = null, CancellationToken cancellationToken = default)
+    /// <summary>Starts Kestrel on the configured listeners. <paramref name="source"/> names the configuration in the start-up log.</summary>
+    public static async Task<ProxyServer> StartAsync(ProxySettings settings, Action<ILoggingBuilder>? configureLogging = null, string source = "configuration", CancellationToken cancellationToken = default)
     {
         WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Logging.ClearProviders();
@@ -72,6 +73,7 @@ internal sealed class ProxyServer : IAsyncDisposable
         WebApplication app = builder.Build();
         ProxyRuntime runtime = app.Services.GetRequiredService<ProxyRuntime>();
         ILogger logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("FastContractorProxy");
+        ProxyLog.ConfigurationLoaded(logger, source, settings.Routes.Count, settings.Clusters.Count);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
 
         ICollection<string> addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
