@@ -1,4 +1,6 @@
 using System.Net;
+using FastContractorProxy.Identity;
+using FastContractorProxy.Policy;
 
 namespace FastContractorProxy.Configuration;
 
@@ -16,7 +18,24 @@ internal sealed record ProxySettings
     public ForwardingSettings Forwarding { get; init; } = new();
 
     public TransportSettings Transport { get; init; } = new();
+
+    /// <summary>Token issuers and API keys; null when the configuration has no <c>identity</c> section.</summary>
+    public IdentitySettings? Identity { get; init; }
+
+    /// <summary>The authorization policy; null when the configuration names no policy file.</summary>
+    public PolicySource? Policy { get; init; }
+
+    /// <summary>
+    /// True when requests are forwarded without authentication or authorization: no policy and no identity
+    /// section. Meant for local development; the proxy logs a warning at start.
+    /// </summary>
+    public bool IsOpen => Policy is null && Identity is null;
 }
+
+/// <summary>The policy file and the document read from it at load time.</summary>
+/// <param name="FilePath">Absolute path; a reload reads it again.</param>
+/// <param name="Watch">Reload when the file changes, besides on SIGHUP.</param>
+internal sealed record PolicySource(string FilePath, bool Watch, PolicyDocument Document);
 
 /// <summary>Kestrel socket transport settings; measured choices are recorded in docs/benchmarks.md.</summary>
 internal sealed record TransportSettings
@@ -89,7 +108,14 @@ internal sealed record RouteSettings
     /// <summary>Matched against the canonical path on segment boundaries: "/api" matches "/api" and "/api/x", not "/apix".</summary>
     public string PathPrefix { get; init; } = "/";
 
-    public required string Cluster { get; init; }
+    /// <summary>Upstream cluster; required without a policy, and not allowed with one, because the policy's routes then choose the cluster.</summary>
+    public string? Cluster { get; init; }
+
+    /// <summary>
+    /// Lowercase the canonical path before authorization and forwarding, for upstreams that treat paths
+    /// case-insensitively. Off by default: RFC 3986 paths are case-sensitive.
+    /// </summary>
+    public bool CaseInsensitive { get; init; }
 
     /// <summary>Overrides <see cref="ClientLimits.MaxRequestBodyBytes"/> when set.</summary>
     public long? MaxRequestBodyBytes { get; init; }
@@ -117,6 +143,9 @@ internal sealed record ForwardingSettings
     /// <summary>Drop client fields whose name contains '_' (as nginx does by default), because CGI-style upstreams read '_' as '-'.</summary>
     public bool DropFieldsWithUnderscore { get; init; } = true;
 
+    /// <summary>Names of the fields that carry the validated identity to the upstream; client copies are always removed.</summary>
+    public IdentityFieldNames IdentityFields { get; init; } = new();
+
     public static readonly IReadOnlyList<string> DefaultStripRequestFields =
     [
         // Client address, read by ASP.NET ForwardedHeaders, Express "trust proxy", Rails, Django, Spring and nginx realip.
@@ -133,4 +162,15 @@ internal sealed record ForwardingSettings
         "X-Auth-User", "X-Auth-Request-*", "Remote-User", "X-Remote-User", "X-User", "X-Authenticated-User",
         "X-Client-Cert", "X-SSL-Client-*", "X-ARR-ClientCert", "X-Contractor-*",
     ];
+}
+
+/// <summary>Field names for the identity the proxy passes upstream. Each is set only from a validated credential.</summary>
+internal sealed record IdentityFieldNames
+{
+    public string ContractorId { get; init; } = "X-Contractor-Id";
+
+    public string Organization { get; init; } = "X-Contractor-Org";
+
+    /// <summary>Space-separated scopes, as in the token's <c>scope</c> claim.</summary>
+    public string Scopes { get; init; } = "X-Contractor-Scopes";
 }

@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Net;
+using FastContractorProxy.Identity;
+using FastContractorProxy.Policy;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -30,10 +32,11 @@ internal static class SettingsLoader
             throw new SettingsException([$"Cannot read configuration file '{path}': {ex.Message}"]);
         }
 
-        return Parse(text, path);
+        return Parse(text, path, Path.GetDirectoryName(Path.GetFullPath(path)));
     }
 
-    public static ProxySettings Parse(string yaml, string sourceName = "configuration")
+    /// <param name="baseDirectory">Directory that relative file paths in the configuration start from; null for the current directory.</param>
+    public static ProxySettings Parse(string yaml, string sourceName = "configuration", string? baseDirectory = null)
     {
         var stream = new YamlStream();
         try
@@ -50,7 +53,7 @@ internal static class SettingsLoader
             throw new SettingsException([$"{sourceName}: the file must contain a mapping with 'listeners', 'clusters' and 'routes'."]);
         }
 
-        var reader = new Reader();
+        var reader = new Reader(baseDirectory ?? Directory.GetCurrentDirectory());
         ProxySettings settings = reader.ReadRoot(root);
         if (reader.Errors.Count > 0)
         {
@@ -63,14 +66,19 @@ internal static class SettingsLoader
     private sealed class Reader
     {
         private readonly YamlFields _fields;
+        private readonly string _baseDirectory;
 
-        public Reader() => _fields = new YamlFields(Errors);
+        public Reader(string baseDirectory)
+        {
+            _fields = new YamlFields(Errors);
+            _baseDirectory = baseDirectory;
+        }
 
         public List<string> Errors { get; } = [];
 
         public ProxySettings ReadRoot(YamlMappingNode root)
         {
-            _fields.CheckKeys(root, "configuration", "listeners", "limits", "clusters", "routes", "forwarding", "transport");
+            _fields.CheckKeys(root, "configuration", "listeners", "limits", "clusters", "routes", "forwarding", "transport", "identity", "policy");
 
             var listeners = new List<IPEndPoint>();
             foreach ((YamlNode node, string path) in _fields.Sequence(root, "listeners", "configuration", required: true))
@@ -106,9 +114,20 @@ internal static class SettingsLoader
 
             ClientLimits limits = ReadLimits(root);
             List<ClusterSettings> clusters = ReadClusters(root);
-            List<RouteSettings> routes = ReadRoutes(root, clusters);
+            IdentitySettings? identity = YamlFields.Child(root, "identity") switch
+            {
+                null => null,
+                YamlMappingNode node => IdentitySettingsReader.Read(node, Errors),
+                YamlNode other => Fail<IdentitySettings>($"identity: expected a mapping with 'issuers' or 'api_keys' (line {other.Start.Line})."),
+            };
+            PolicySource? policy = ReadPolicy(root);
+            List<RouteSettings> routes = ReadRoutes(root, clusters, policy is not null);
             ForwardingSettings forwarding = ReadForwarding(root);
             TransportSettings transport = ReadTransport(root);
+            if (policy is not null)
+            {
+                Errors.AddRange(PolicyBinding.Check(policy.Document, clusters, identity));
+            }
 
             return new ProxySettings
             {
@@ -118,7 +137,50 @@ internal static class SettingsLoader
                 Routes = routes,
                 Forwarding = forwarding,
                 Transport = transport,
+                Identity = identity,
+                Policy = policy,
             };
+        }
+
+        private T? Fail<T>(string error)
+            where T : class
+        {
+            Errors.Add(error);
+            return null;
+        }
+
+        private PolicySource? ReadPolicy(YamlMappingNode root)
+        {
+            if (YamlFields.Child(root, "policy") is not { } child)
+            {
+                return null;
+            }
+
+            const string path = "policy";
+            if (child is not YamlMappingNode node)
+            {
+                Errors.Add($"{path}: expected a mapping with 'file' (line {child.Start.Line}).");
+                return null;
+            }
+
+            _fields.CheckKeys(node, path, "file", "watch");
+            string? file = _fields.Scalar(node, "file", path, required: true);
+            bool watch = _fields.Boolean(node, "watch", path, true);
+            if (file is null)
+            {
+                return null;
+            }
+
+            string fullPath = Path.GetFullPath(file, _baseDirectory);
+            try
+            {
+                return new PolicySource(fullPath, watch, PolicyReader.LoadFile(fullPath));
+            }
+            catch (PolicyException ex)
+            {
+                Errors.AddRange(ex.Errors.Select(error => $"{path}.file: {error}"));
+                return null;
+            }
         }
 
         private ClientLimits ReadLimits(YamlMappingNode root)
@@ -199,9 +261,16 @@ internal static class SettingsLoader
             return clusters;
         }
 
-        private List<RouteSettings> ReadRoutes(YamlMappingNode root, List<ClusterSettings> clusters)
+        private List<RouteSettings> ReadRoutes(YamlMappingNode root, List<ClusterSettings> clusters, bool hasPolicy)
         {
             var routes = new List<RouteSettings>();
+            if (hasPolicy && YamlFields.Child(root, "routes") is null)
+            {
+                // With a policy, the policy's routes choose clusters; one catch-all route carries the default limits.
+                routes.Add(new RouteSettings { Id = "default" });
+                return routes;
+            }
+
             foreach ((YamlNode node, string path) in _fields.Sequence(root, "routes", "configuration", required: true))
             {
                 if (node is not YamlMappingNode route)
@@ -210,7 +279,7 @@ internal static class SettingsLoader
                     continue;
                 }
 
-                _fields.CheckKeys(route, path, "id", "hosts", "path_prefix", "cluster", "max_request_body_bytes", "allow_encoded_slash", "allow_path_parameters");
+                _fields.CheckKeys(route, path, "id", "hosts", "path_prefix", "cluster", "max_request_body_bytes", "allow_encoded_slash", "allow_path_parameters", "case_insensitive");
                 string id = _fields.Scalar(route, "id", path, required: true) ?? "";
                 string label = id.Length > 0 ? $"routes '{id}'" : path;
 
@@ -235,8 +304,12 @@ internal static class SettingsLoader
                     Errors.Add($"{label}.path_prefix: '{prefix}' is not a canonical path; start it with '/' and use no '//', dot segments, '%' or '?'.");
                 }
 
-                string cluster = _fields.Scalar(route, "cluster", label, required: true) ?? "";
-                if (cluster.Length > 0 && !clusters.Exists(c => c.Id == cluster))
+                string? cluster = _fields.Scalar(route, "cluster", label, required: !hasPolicy);
+                if (hasPolicy && cluster is not null)
+                {
+                    Errors.Add($"{label}.cluster: with a policy, the policy's routes choose the cluster; remove 'cluster' here.");
+                }
+                else if (cluster is { Length: > 0 } && !clusters.Exists(c => c.Id == cluster))
                 {
                     Errors.Add($"{label}.cluster: unknown cluster '{cluster}'; define it under 'clusters' or fix the id.");
                 }
@@ -264,6 +337,7 @@ internal static class SettingsLoader
                     MaxRequestBodyBytes = maxBody >= 0 ? maxBody : null,
                     AllowEncodedSlash = _fields.Boolean(route, "allow_encoded_slash", label, false),
                     AllowPathParameters = _fields.Boolean(route, "allow_path_parameters", label, false),
+                    CaseInsensitive = _fields.Boolean(route, "case_insensitive", label, false),
                 });
             }
 
@@ -279,7 +353,7 @@ internal static class SettingsLoader
             }
 
             const string path = "forwarding";
-            _fields.CheckKeys(node, path, "trusted_proxies", "strip_request_fields", "drop_fields_with_underscore");
+            _fields.CheckKeys(node, path, "trusted_proxies", "strip_request_fields", "drop_fields_with_underscore", "identity_fields");
 
             var trusted = new List<IPNetwork>();
             foreach ((YamlNode item, string itemPath) in _fields.Sequence(node, "trusted_proxies", path, required: false))
@@ -325,6 +399,36 @@ internal static class SettingsLoader
                 TrustedProxies = trusted,
                 StripRequestFields = strip,
                 DropFieldsWithUnderscore = _fields.Boolean(node, "drop_fields_with_underscore", path, defaults.DropFieldsWithUnderscore),
+                IdentityFields = ReadIdentityFields(node, path + ".identity_fields"),
+            };
+        }
+
+        private IdentityFieldNames ReadIdentityFields(YamlMappingNode forwarding, string path)
+        {
+            var defaults = new IdentityFieldNames();
+            if (YamlFields.Child(forwarding, "identity_fields") is not YamlMappingNode node)
+            {
+                return defaults;
+            }
+
+            _fields.CheckKeys(node, path, "contractor_id", "organization", "scopes");
+            string FieldName(string key, string fallback)
+            {
+                string name = _fields.Scalar(node, key, path, required: false) ?? fallback;
+                if (name.Contains('_', StringComparison.Ordinal) || !Http1.HttpChars.IsToken(System.Text.Encoding.ASCII.GetBytes(name)))
+                {
+                    Errors.Add($"{path}.{key}: '{name}' is not a field name without '_'; write one like X-Contractor-Id.");
+                    return fallback;
+                }
+
+                return name;
+            }
+
+            return new IdentityFieldNames
+            {
+                ContractorId = FieldName("contractor_id", defaults.ContractorId),
+                Organization = FieldName("organization", defaults.Organization),
+                Scopes = FieldName("scopes", defaults.Scopes),
             };
         }
 

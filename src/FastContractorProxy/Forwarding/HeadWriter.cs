@@ -19,6 +19,33 @@ internal static class HeadWriter
         output.Advance(length);
     }
 
+    /// <summary>
+    /// Writes a field whose value is text from a token or the policy, as UTF-8. Control characters become '?',
+    /// so a claim can never end the field line or start another one.
+    /// </summary>
+    public static void WriteTextField(IBufferWriter<byte> output, ReadOnlySpan<byte> name, string value)
+    {
+        int length = name.Length + System.Text.Encoding.UTF8.GetMaxByteCount(value.Length) + 4;
+        Span<byte> span = output.GetSpan(length);
+        name.CopyTo(span);
+        span[name.Length] = (byte)':';
+        span[name.Length + 1] = (byte)' ';
+        int start = name.Length + 2;
+        int written = System.Text.Encoding.UTF8.GetBytes(value, span[start..]);
+        foreach (ref byte b in span.Slice(start, written))
+        {
+            if (b is < 0x20 or 0x7F)
+            {
+                b = (byte)'?';
+            }
+        }
+
+        int end = start + written;
+        span[end] = (byte)'\r';
+        span[end + 1] = (byte)'\n';
+        output.Advance(end + 2);
+    }
+
     public static void WriteNumberField(IBufferWriter<byte> output, ReadOnlySpan<byte> name, long value)
     {
         Span<byte> digits = stackalloc byte[20];

@@ -18,6 +18,16 @@ internal ref struct ForwardedValues
     public ReadOnlySpan<byte> Scheme;
 
     public ReadOnlySpan<byte> RequestId;
+
+    /// <summary>Remove the client's Authorization field; the route does not forward credentials.</summary>
+    public bool StripAuthorization;
+
+    /// <summary>Values for the identity fields, from the validated credential; null leaves a field out.</summary>
+    public string? ContractorId;
+
+    public string? Organization;
+
+    public string? Scopes;
 }
 
 /// <summary>
@@ -56,7 +66,8 @@ internal static class RequestWriter
                 continue;
             }
 
-            if (field.Dropped || IsSetByProxy(name) || filter.ShouldStrip(name))
+            if (field.Dropped || IsSetByProxy(name) || filter.ShouldStrip(name) ||
+                (values.StripAuthorization && field.Kind == FieldKind.Authorization))
             {
                 continue;
             }
@@ -68,6 +79,20 @@ internal static class RequestWriter
         HeadWriter.WriteField(output, "X-Forwarded-Proto"u8, values.Scheme);
         HeadWriter.WriteField(output, "X-Forwarded-Host"u8, head[head.Authority]);
         HeadWriter.WriteField(output, "X-Request-Id"u8, values.RequestId);
+        if (values.ContractorId is not null)
+        {
+            HeadWriter.WriteTextField(output, filter.ContractorIdField, values.ContractorId);
+        }
+
+        if (values.Organization is not null)
+        {
+            HeadWriter.WriteTextField(output, filter.OrganizationField, values.Organization);
+        }
+
+        if (values.Scopes is { Length: > 0 })
+        {
+            HeadWriter.WriteTextField(output, filter.ScopesField, values.Scopes);
+        }
 
         if (head.WebSocketUpgrade)
         {

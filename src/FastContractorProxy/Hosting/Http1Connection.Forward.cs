@@ -35,7 +35,7 @@ internal sealed partial class Http1Connection
 
     private async ValueTask<bool> ForwardAsync(Route route)
     {
-        UpstreamCluster cluster = route.Cluster;
+        UpstreamCluster cluster = _cluster!;
         bool allowReuse = true;
 
         while (true)
@@ -83,7 +83,7 @@ internal sealed partial class Http1Connection
     /// </summary>
     private async ValueTask<ExchangeResult> ExchangeAsync(Route route, UpstreamConnection upstream, bool replayable)
     {
-        UpstreamCluster cluster = route.Cluster;
+        UpstreamCluster cluster = _cluster!;
         var values = new ForwardedValues
         {
             CanonicalPath = CanonicalPath,
@@ -92,6 +92,7 @@ internal sealed partial class Http1Connection
             Scheme = "http"u8,
             RequestId = RequestId,
         };
+        SetIdentityValues(ref values);
         RequestWriter.WriteHead(upstream.Output, _head, _runtime.FieldFilter, values);
 
         if (!_head.HasBody)
@@ -156,7 +157,7 @@ internal sealed partial class Http1Connection
         WriteResponseHead(response, chunked: unknownLength && clientIsHttp11, closeClient);
 
         RelayResult relay = await RelayResponseBodyAsync(upstream, response, chunkToClient: unknownLength && clientIsHttp11,
-            route.Cluster.Settings.ResponseHeaderTimeout).ConfigureAwait(false);
+            _cluster!.Settings.ResponseHeaderTimeout).ConfigureAwait(false);
 
         if (relay == RelayResult.Complete)
         {
@@ -164,7 +165,7 @@ internal sealed partial class Http1Connection
             upstream.HeadBuffer.Reset();
             if (response.KeepAlive && upstream.IsHealthyForReuse())
             {
-                await route.Cluster.ReturnAsync(upstream).ConfigureAwait(false);
+                await _cluster!.ReturnAsync(upstream).ConfigureAwait(false);
             }
             else
             {

@@ -127,8 +127,65 @@ internal sealed partial class Http1Connection
         return !close;
     }
 
+    /// <summary>
+    /// Sends a 401 or 403 with an RFC 9457 problem body that carries the reason code and the request id, and
+    /// nothing about the policy. A 401 also carries the <c>WWW-Authenticate</c> challenge.
+    /// </summary>
+    private async ValueTask<bool> RejectWithProblemAsync(int status, string reasonCode, string? challenge)
+    {
+        bool close = _head.HasBody || !_head.KeepAlive;
+        if (_logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug))
+        {
+            ProxyLog.AccessDenied(_logger, Encoding.ASCII.GetString(RequestId), _peerLabel, status, reasonCode);
+        }
+
+        ReadOnlySpan<byte> title = ReasonPhrase(status);
+        ReadOnlySpan<byte> part1 = "{\"title\":\""u8;
+        ReadOnlySpan<byte> part2 = "\",\"status\":"u8;
+        ReadOnlySpan<byte> part3 = ",\"reason\":\""u8;
+        ReadOnlySpan<byte> part4 = "\",\"request_id\":\""u8;
+        ReadOnlySpan<byte> part5 = "\"}\n"u8;
+        int length = part1.Length + title.Length + part2.Length + 3 + part3.Length + reasonCode.Length + part4.Length + RequestId.Length + part5.Length;
+
+        WriteStatusLine(status, title);
+        _output.Write("Content-Type: application/problem+json\r\n"u8);
+        HeadWriter.WriteNumberField(_output, "Content-Length"u8, length);
+        HeadWriter.WriteField(_output, "X-Request-Id"u8, RequestId);
+        if (challenge is not null)
+        {
+            HeadWriter.WriteTextField(_output, "WWW-Authenticate"u8, challenge);
+        }
+
+        if (close)
+        {
+            _output.Write("Connection: close\r\n"u8);
+        }
+
+        _output.Write("\r\n"u8);
+        if (_head.Method != KnownMethod.Head)
+        {
+            // Reason codes and request ids contain only characters that need no JSON escaping.
+            _output.Write(part1);
+            _output.Write(title);
+            _output.Write(part2);
+            HeadWriter.WriteNumber(_output, status);
+            _output.Write(part3);
+            Span<byte> code = _output.GetSpan(reasonCode.Length);
+            int written = Encoding.ASCII.GetBytes(reasonCode, code);
+            _output.Advance(written);
+            _output.Write(part4);
+            _output.Write(RequestId);
+            _output.Write(part5);
+        }
+
+        _requestIdLength = 0;
+        await FlushClientAsync().ConfigureAwait(false);
+        return !close;
+    }
+
     private static ReadOnlySpan<byte> ReasonPhrase(int statusCode) => statusCode switch
     {
+        401 => "Unauthorized"u8,
         400 => "Bad Request"u8,
         403 => "Forbidden"u8,
         404 => "Not Found"u8,

@@ -31,6 +31,7 @@ internal sealed partial class Http1Connection
     private readonly HeadBuffer _headBuffer = new();
     private readonly RequestHead _head;
     private readonly byte[] _peerAddress;
+    private readonly IPAddress _peerIp;
     private readonly string _peerLabel;
     private readonly bool _peerIsTrustedProxy;
     private readonly byte[] _requestId = new byte[128];
@@ -53,12 +54,8 @@ internal sealed partial class Http1Connection
         _logger = logger;
         _head = new RequestHead(runtime.Limits.MaxHeaderFields);
 
-        IPAddress peer = (connection.RemoteEndPoint as IPEndPoint)?.Address ?? IPAddress.None;
-        if (peer.IsIPv4MappedToIPv6)
-        {
-            peer = peer.MapToIPv4();
-        }
-
+        IPAddress peer = NormalizePeer((connection.RemoteEndPoint as IPEndPoint)?.Address);
+        _peerIp = peer;
         _peerLabel = connection.RemoteEndPoint?.ToString() ?? "unknown";
         _peerAddress = Encoding.ASCII.GetBytes(peer.ToString());
         _peerIsTrustedProxy = runtime.IsTrustedProxy(peer);
@@ -241,7 +238,17 @@ internal sealed partial class Http1Connection
             return await RejectAsync(reason, close: _head.HasBody || !_head.KeepAlive).ConfigureAwait(false);
         }
 
-        if (_head.ContentLength > route!.MaxRequestBodyBytes)
+        if (route!.Settings.CaseInsensitive)
+        {
+            System.Text.Ascii.ToLowerInPlace(_pathBuffer.AsSpan(0, _pathLength), out _);
+        }
+
+        if (await AuthorizeAsync(route).ConfigureAwait(false) is bool keepAfterDenial)
+        {
+            return keepAfterDenial;
+        }
+
+        if (_head.ContentLength > route.MaxRequestBodyBytes)
         {
             return await RejectAsync(RejectReason.RequestBodyTooLarge, close: true).ConfigureAwait(false);
         }

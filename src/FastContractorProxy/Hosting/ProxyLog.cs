@@ -18,6 +18,15 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 3, EventName = "ConfigurationLoaded", Level = LogLevel.Information, Message = "Configuration loaded from {Source}: {RouteCount} routes, {ClusterCount} clusters")]
     public static partial void ConfigurationLoaded(ILogger logger, string source, int routeCount, int clusterCount);
 
+    [LoggerMessage(EventId = 4, EventName = "PolicyLoaded", Level = LogLevel.Information, Message = "Policy loaded from {Path}, version {Version}")]
+    public static partial void PolicyLoaded(ILogger logger, string path, string version);
+
+    [LoggerMessage(EventId = 5, EventName = "PolicyReloadFailed", Level = LogLevel.Error, Message = "Policy reload from {Path} failed; the previous policy stays in force: {Errors}")]
+    public static partial void PolicyReloadFailed(ILogger logger, string path, string errors);
+
+    [LoggerMessage(EventId = 6, EventName = "RunningOpen", Level = LogLevel.Warning, Message = "No policy and no identity section: every request is forwarded without authentication or authorization")]
+    public static partial void RunningOpen(ILogger logger);
+
     [LoggerMessage(EventId = 100, EventName = "RequestRejected", Level = LogLevel.Debug, Message = "Rejected request from {Peer} with status {StatusCode} ({Reason}) at byte {Offset} of the header section")]
     public static partial void RequestRejected(ILogger logger, string peer, int statusCode, string reason, int offset);
 
@@ -26,6 +35,9 @@ internal static partial class ProxyLog
 
     [LoggerMessage(EventId = 102, EventName = "ClientConnectionError", Level = LogLevel.Debug, Message = "Connection from {Peer} ended with an error")]
     public static partial void ClientConnectionError(ILogger logger, string peer, Exception exception);
+
+    [LoggerMessage(EventId = 103, EventName = "AccessDenied", Level = LogLevel.Debug, Message = "Denied request {RequestId} from {Peer} with status {StatusCode} ({Reason})")]
+    public static partial void AccessDenied(ILogger logger, string requestId, string peer, int statusCode, string reason);
 
     [LoggerMessage(EventId = 200, EventName = "DestinationUnhealthy", Level = LogLevel.Warning, Message = "Cluster {Cluster} destination {Destination} is unhealthy ({Reason}); skipping it for {CooldownSeconds} s")]
     public static partial void DestinationUnhealthy(ILogger logger, string cluster, string destination, string reason, double cooldownSeconds);

@@ -1,21 +1,33 @@
 using System.Net;
 using FastContractorProxy.Configuration;
 using FastContractorProxy.Forwarding;
+using FastContractorProxy.Identity;
+using FastContractorProxy.Policy;
 using FastContractorProxy.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Logging;
 
 namespace FastContractorProxy.Hosting;
 
-/// <summary>Everything the data path reads, built once from validated settings and never changed afterwards.</summary>
+/// <summary>
+/// Everything the data path reads, built once from validated settings. Only the access snapshot changes
+/// afterwards: a policy reload swaps it atomically, and the data path reads it without a lock.
+/// </summary>
 internal sealed class ProxyRuntime : IAsyncDisposable
 {
     private readonly UpstreamCluster[] _clusters;
+    private readonly Dictionary<string, UpstreamCluster> _clustersById;
     private readonly SocketConnectionContextFactory _transportFactory;
+    private readonly ILogger _logger;
+    private readonly Lock _reloadLock = new();
+    private volatile AccessSnapshot? _access;
+    private int _disposed;
 
-    public ProxyRuntime(ProxySettings settings, ILoggerFactory loggerFactory)
+    public ProxyRuntime(ProxySettings settings, ILoggerFactory loggerFactory, TimeProvider? time = null)
     {
         Settings = settings;
+        Time = time ?? TimeProvider.System;
+        _logger = loggerFactory.CreateLogger("FastContractorProxy");
         ILogger upstreamLogger = loggerFactory.CreateLogger("FastContractorProxy.Upstream");
         var transportOptions = new SocketConnectionFactoryOptions
         {
@@ -28,11 +40,22 @@ internal sealed class ProxyRuntime : IAsyncDisposable
 
         _transportFactory = new SocketConnectionContextFactory(transportOptions, upstreamLogger);
         _clusters = settings.Clusters.Select(c => new UpstreamCluster(c, _transportFactory, upstreamLogger)).ToArray();
-        var byId = _clusters.ToDictionary(c => c.Id, StringComparer.Ordinal);
-        Routes = new RouteTable(settings.Routes.Select(r =>
-            new Route(r, byId[r.Cluster], r.MaxRequestBodyBytes ?? settings.Limits.MaxRequestBodyBytes)));
-        FieldFilter = new FieldFilter(settings.Forwarding);
+        _clustersById = _clusters.ToDictionary(c => c.Id, StringComparer.Ordinal);
+        Routes = new RouteTable(settings.Routes.Select(r => new Route(
+            r, r.Cluster is null ? null : _clustersById[r.Cluster], r.MaxRequestBodyBytes ?? settings.Limits.MaxRequestBodyBytes)));
+        FieldFilter = new FieldFilter(settings.Forwarding, settings.Identity?.ApiKeyHeader);
         TrustedProxies = settings.Forwarding.TrustedProxies.ToArray();
+
+        if (!settings.IsOpen)
+        {
+            // With a policy but no identity section, only the policy's API keys can authenticate callers.
+            Authenticator = new Authenticator(settings.Identity ?? new IdentitySettings(), time: Time, loggerFactory: loggerFactory);
+        }
+
+        if (settings.Policy is { } policy)
+        {
+            Install(CompiledPolicy.Compile(policy.Document));
+        }
     }
 
     public ProxySettings Settings { get; }
@@ -44,6 +67,71 @@ internal sealed class ProxyRuntime : IAsyncDisposable
     public FieldFilter FieldFilter { get; }
 
     public IPNetwork[] TrustedProxies { get; }
+
+    public TimeProvider Time { get; }
+
+    /// <summary>Validates credentials; null when the proxy runs open (no identity section and no policy).</summary>
+    public Authenticator? Authenticator { get; }
+
+    /// <summary>The current policy; null when no policy is configured.</summary>
+    public AccessSnapshot? Access => _access;
+
+    /// <summary>Fetches the issuers' keys once; an issuer that cannot be reached does not stop the start.</summary>
+    public Task StartAsync(CancellationToken cancellationToken) =>
+        Authenticator?.StartAsync(cancellationToken) ?? Task.CompletedTask;
+
+    /// <summary>
+    /// Reads, checks and compiles the policy file again and swaps it in. On any error the current policy stays
+    /// and the error is logged. Returns the error messages, empty on success.
+    /// </summary>
+    public IReadOnlyList<string> ReloadPolicy()
+    {
+        if (Settings.Policy is not { } source)
+        {
+            return ["No policy file is configured."];
+        }
+
+        lock (_reloadLock)
+        {
+            IReadOnlyList<string> errors;
+            try
+            {
+                PolicyDocument document = PolicyReader.LoadFile(source.FilePath);
+                if (document.Version == _access?.Version)
+                {
+                    return [];
+                }
+
+                errors = PolicyBinding.Check(document, Settings.Clusters, Settings.Identity);
+                if (errors.Count == 0)
+                {
+                    Install(CompiledPolicy.Compile(document));
+                    ProxyLog.PolicyLoaded(_logger, source.FilePath, document.Version);
+                    return [];
+                }
+            }
+            catch (PolicyException ex)
+            {
+                errors = ex.Errors;
+            }
+
+            ProxyLog.PolicyReloadFailed(_logger, source.FilePath, string.Join(" ", errors));
+            return errors;
+        }
+    }
+
+    private void Install(CompiledPolicy policy)
+    {
+        var snapshot = new AccessSnapshot(policy, _clustersById);
+        Authenticator?.UseApiKeys(policy.ApiKeyCredentials.Select((entry, index) => new ApiKeySettings
+        {
+            Id = $"{entry.Contractor.Id}/key-{index}",
+            Sha256 = entry.Sha256,
+            ContractorId = entry.Contractor.Id,
+            Organization = entry.Contractor.Organization,
+        }));
+        _access = snapshot;
+    }
 
     public bool IsTrustedProxy(IPAddress address)
     {
@@ -60,6 +148,17 @@ internal sealed class ProxyRuntime : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Both the server and the DI container dispose the runtime.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        if (Authenticator is not null)
+        {
+            await Authenticator.DisposeAsync().ConfigureAwait(false);
+        }
+
         foreach (UpstreamCluster cluster in _clusters)
         {
             await cluster.DisposeAsync().ConfigureAwait(false);

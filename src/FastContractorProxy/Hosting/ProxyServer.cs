@@ -18,6 +18,7 @@ internal sealed class ProxyServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ProxyRuntime _runtime;
     private readonly ILogger _logger;
+    private readonly PolicyWatcher? _policyWatcher;
 
     private ProxyServer(WebApplication app, ProxyRuntime runtime, IReadOnlyList<IPEndPoint> endPoints, ILogger logger)
     {
@@ -25,7 +26,15 @@ internal sealed class ProxyServer : IAsyncDisposable
         _runtime = runtime;
         EndPoints = endPoints;
         _logger = logger;
+        if (runtime.Settings.Policy is { } policy)
+        {
+            _policyWatcher = new PolicyWatcher(runtime, policy.FilePath, policy.Watch);
+        }
     }
+
+    internal ProxyRuntime Runtime => _runtime;
+
+    internal PolicyWatcher? PolicyWatcher => _policyWatcher;
 
     /// <summary>The bound listener addresses, with the real port where the configuration asked for port 0.</summary>
     public IReadOnlyList<IPEndPoint> EndPoints { get; }
@@ -74,6 +83,16 @@ internal sealed class ProxyServer : IAsyncDisposable
         ProxyRuntime runtime = app.Services.GetRequiredService<ProxyRuntime>();
         ILogger logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("FastContractorProxy");
         ProxyLog.ConfigurationLoaded(logger, source, settings.Routes.Count, settings.Clusters.Count);
+        if (settings.Policy is { } policy)
+        {
+            ProxyLog.PolicyLoaded(logger, policy.FilePath, policy.Document.Version);
+        }
+        else if (settings.IsOpen)
+        {
+            ProxyLog.RunningOpen(logger);
+        }
+
+        await runtime.StartAsync(cancellationToken).ConfigureAwait(false);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
 
         ICollection<string> addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
@@ -95,6 +114,7 @@ internal sealed class ProxyServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         ProxyLog.ProxyStopping(_logger);
+        _policyWatcher?.Dispose();
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
         {
             await _app.StopAsync(timeout.Token).ConfigureAwait(false);

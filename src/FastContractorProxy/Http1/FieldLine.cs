@@ -14,6 +14,7 @@ internal enum FieldKind : byte
     /// <summary>Hop-by-hop fields that never cross the proxy: Keep-Alive, Proxy-Connection, TE, Trailer, HTTP2-Settings, Proxy-Authorization, Proxy-Authenticate.</summary>
     HopByHop,
     RequestId,
+    Authorization,
 }
 
 /// <summary>One field line of a header or trailer section, as offsets into the section's buffer.</summary>

@@ -126,6 +126,8 @@ internal static class FieldSectionParser
                 return HttpChars.EqualsIgnoreCase(name, "keep-alive"u8) ? FieldKind.HopByHop : FieldKind.Other;
             case 12:
                 return HttpChars.EqualsIgnoreCase(name, "x-request-id"u8) ? FieldKind.RequestId : FieldKind.Other;
+            case 13:
+                return HttpChars.EqualsIgnoreCase(name, "authorization"u8) ? FieldKind.Authorization : FieldKind.Other;
             case 14:
                 if (HttpChars.EqualsIgnoreCase(name, "content-length"u8))
                 {

@@ -33,6 +33,9 @@ internal enum RejectReason : byte
     MissingHost,
     MultipleHost,
     InvalidHost,
+
+    /// <summary>More than one Authorization field: the proxy and the upstream could pick different credentials.</summary>
+    MultipleAuthorization,
     HostMismatch,
 
     // Message framing (RFC 9112 sections 6 and 7).
@@ -108,6 +111,7 @@ internal static class RejectReasons
         Set(RejectReason.MissingHost, 400, "Missing Host header field: HTTP/1.1 requests need exactly one.");
         Set(RejectReason.MultipleHost, 400, "More than one Host header field.");
         Set(RejectReason.InvalidHost, 400, "Invalid Host header field.");
+        Set(RejectReason.MultipleAuthorization, 400, "More than one Authorization header field.");
         Set(RejectReason.HostMismatch, 400, "The Host header field does not match the authority of the request target.");
         Set(RejectReason.InvalidContentLength, 400, "Invalid Content-Length: it must be one non-negative decimal number.");
         Set(RejectReason.ConflictingContentLength, 400, "Conflicting Content-Length values.");

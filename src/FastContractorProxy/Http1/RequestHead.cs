@@ -80,10 +80,16 @@ internal sealed class RequestHead
     /// <summary>Index of the client's valid X-Request-Id field, or -1.</summary>
     public int RequestIdField;
 
+    /// <summary>Index of the Authorization field, or -1; a request with two is rejected.</summary>
+    public int AuthorizationField;
+
     /// <summary>Offset in the section where parsing failed, for diagnostics.</summary>
     public int ErrorOffset;
 
     public bool HasBody => Chunked || ContentLength > 0;
+
+    /// <summary>The value of a field of this head as memory, for a caller that must keep it across an await.</summary>
+    public ReadOnlyMemory<byte> ValueMemory(in FieldLine field) => new(_section, _sectionStart + field.ValueStart, field.ValueLength);
 
     public ReadOnlySpan<byte> this[OffsetRange range] => range.IsNone ? default : Section.Slice(range.Start, range.Length);
 
@@ -118,6 +124,7 @@ internal sealed class RequestHead
         Expect100Continue = false;
         WebSocketUpgrade = false;
         RequestIdField = -1;
+        AuthorizationField = -1;
         ErrorOffset = 0;
     }
 }

@@ -288,6 +288,15 @@ internal static class RequestHeadParser
                     field.Dropped = true;
                     break;
 
+                case FieldKind.Authorization:
+                    if (head.AuthorizationField >= 0)
+                    {
+                        return RejectReason.MultipleAuthorization;
+                    }
+
+                    head.AuthorizationField = i;
+                    break;
+
                 case FieldKind.RequestId:
                     // A valid, single client request id is passed through; otherwise the proxy makes one.
                     field.Dropped = true;

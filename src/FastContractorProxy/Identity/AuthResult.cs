@@ -36,6 +36,19 @@ internal enum AuthFailureReason
     InvalidApiKey,
 }
 
+internal static class AuthFailureReasons
+{
+    private static readonly string[] Codes =
+    [
+        "missing_credential", "malformed_credential", "token_too_large", "unsupported_scheme", "algorithm_not_allowed",
+        "invalid_token_type", "unsupported_critical_header", "invalid_issuer", "invalid_audience", "unknown_key",
+        "invalid_signature", "missing_expiration", "token_expired", "token_not_yet_valid", "invalid_api_key",
+    ];
+
+    /// <summary>The snake_case code for problem responses and audit records; <c>missing_credential</c> for <see cref="AuthFailureReason.None"/>.</summary>
+    public static string Code(this AuthFailureReason reason) => Codes[(int)reason];
+}
+
 /// <summary>
 /// Outcome of one authentication. A struct with preallocated members, so returning a cached identity or a
 /// failure allocates nothing.

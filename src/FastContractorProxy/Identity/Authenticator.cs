@@ -22,7 +22,7 @@ internal sealed class Authenticator : IAsyncDisposable
     private readonly IssuerKeyStore[] _stores;
     private readonly JwtValidator _validator;
     private readonly TokenCache _cache;
-    private readonly ApiKeyStore _apiKeys;
+    private volatile ApiKeyStore _apiKeys;
     private readonly ILogger _logger;
     private readonly HttpClient? _ownedHttp;
     private readonly bool _apiKeyInAuthorization;
@@ -94,6 +94,13 @@ internal sealed class Authenticator : IAsyncDisposable
     /// <summary>Returns the <c>WWW-Authenticate</c> value for a result that is not a success; preformatted, so it allocates nothing.</summary>
     public string Challenge(in AuthResult result) =>
         result.Outcome == AuthOutcome.Failed ? _challenges[(int)result.Reason] : _challenges[(int)AuthFailureReason.None];
+
+    /// <summary>
+    /// Replaces the API keys with the configured ones plus <paramref name="additional"/> (the policy's keys).
+    /// The new set is swapped in whole, so a request sees either the old or the new keys.
+    /// </summary>
+    public void UseApiKeys(IEnumerable<ApiKeySettings> additional) =>
+        _apiKeys = new ApiKeyStore(_settings.ApiKeys.Concat(additional));
 
     public IReadOnlyList<KeySetHealth> GetKeySetHealth() => _stores.Select(store => store.Health).ToArray();
 

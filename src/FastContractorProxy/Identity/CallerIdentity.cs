@@ -29,6 +29,11 @@ internal sealed record CallerIdentity(
     string? TokenId,
     DateTimeOffset? ExpiresAt)
 {
+    private string? _scopeText;
+
+    /// <summary>The scopes joined with spaces, as the upstream receives them; built once per identity, which the token cache keeps.</summary>
+    public string ScopeText => _scopeText ??= string.Join(' ', Scopes);
+
     public bool HasScope(string scope)
     {
         foreach (string granted in Scopes)

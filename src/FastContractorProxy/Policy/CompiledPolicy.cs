@@ -103,6 +103,7 @@ internal sealed partial class CompiledPolicy
 
         _ruleRoot = rules.Build();
         _routeRoot = routes.Build();
+        IndexCredentials();
     }
 
     /// <summary>Compiles a validated document; references must resolve, as <see cref="PolicyReader"/> ensures.</summary>

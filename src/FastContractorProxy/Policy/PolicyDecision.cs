@@ -17,6 +17,9 @@ internal enum PolicyReason : byte
     OutsideHours,
     AnonymousRoute,
     Allowed,
+
+    /// <summary>The credential is valid but names no contractor of the policy.</summary>
+    UnknownContractor,
 }
 
 internal static class PolicyReasons
@@ -24,7 +27,7 @@ internal static class PolicyReasons
     private static readonly string[] Codes =
     [
         "no_route", "no_grant", "denied_by_rule", "grant_expired", "contract_expired", "contract_not_started",
-        "scope_missing", "address_not_allowed", "outside_hours", "anonymous_route", "allowed",
+        "scope_missing", "address_not_allowed", "outside_hours", "anonymous_route", "allowed", "unknown_contractor",
     ];
 
     public static string Code(this PolicyReason reason) => Codes[(int)reason];

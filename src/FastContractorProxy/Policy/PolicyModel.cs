@@ -108,6 +108,12 @@ internal sealed class RouteDefinition
 
     /// <summary>True when the route serves callers without credentials (health checks, public docs).</summary>
     public bool Anonymous { get; init; }
+
+    /// <summary>Token issuers accepted on this route; empty accepts every configured issuer.</summary>
+    public IReadOnlyList<string> Issuers { get; init; } = [];
+
+    /// <summary>Forward the client's Authorization field to the upstream; off by default, so the credential stays at the proxy.</summary>
+    public bool ForwardAuthorization { get; init; }
 }
 
 /// <summary>A set of <see cref="KnownMethod"/> values as bits; <see cref="All"/> also covers methods outside the list.</summary>

@@ -298,7 +298,7 @@ internal static partial class PolicyReader
                     continue;
                 }
 
-                _fields.CheckKeys(route, path, "id", "paths", "cluster", "anonymous");
+                _fields.CheckKeys(route, path, "id", "paths", "cluster", "anonymous", "issuers", "forward_authorization");
                 string id = Identifier(route, path);
                 string label = id.Length > 0 ? $"routes '{id}'" : path;
                 if (id.Length > 0 && routes.Exists(r => r.Id == id))
@@ -312,10 +312,30 @@ internal static partial class PolicyReader
                     Paths = Patterns(route, label),
                     Cluster = _fields.Scalar(route, "cluster", label, required: true) ?? "",
                     Anonymous = _fields.Boolean(route, "anonymous", label, false),
+                    Issuers = RouteIssuers(route, label),
+                    ForwardAuthorization = _fields.Boolean(route, "forward_authorization", label, false),
                 });
             }
 
             return routes;
+        }
+
+        private List<string> RouteIssuers(YamlMappingNode route, string label)
+        {
+            var issuers = new List<string>();
+            foreach ((YamlNode node, string path) in _fields.Sequence(route, "issuers", label, required: false))
+            {
+                if (node is YamlScalarNode { Value: { Length: > 0 } issuer })
+                {
+                    issuers.Add(issuer);
+                }
+                else
+                {
+                    Errors.Add($"{path}: expected an issuer URL exactly as in the tokens' 'iss' claim.");
+                }
+            }
+
+            return issuers;
         }
 
         private GrantConditions ReadConditions(YamlMappingNode grant, string label)

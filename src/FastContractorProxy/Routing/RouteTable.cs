@@ -9,7 +9,7 @@ namespace FastContractorProxy.Routing;
 /// <summary>A route compiled for matching on bytes.</summary>
 internal sealed class Route
 {
-    public Route(RouteSettings settings, UpstreamCluster cluster, long maxRequestBodyBytes)
+    public Route(RouteSettings settings, UpstreamCluster? cluster, long maxRequestBodyBytes)
     {
         Settings = settings;
         Cluster = cluster;
@@ -23,7 +23,8 @@ internal sealed class Route
 
     public string Id => Settings.Id;
 
-    public UpstreamCluster Cluster { get; }
+    /// <summary>The route's cluster; null when a policy chooses the cluster.</summary>
+    public UpstreamCluster? Cluster { get; }
 
     public long MaxRequestBodyBytes { get; }
 

@@ -25,6 +25,7 @@ public class RejectReasonsTests
     [InlineData(nameof(RejectReason.MissingHost), 400)]
     [InlineData(nameof(RejectReason.MultipleHost), 400)]
     [InlineData(nameof(RejectReason.InvalidHost), 400)]
+    [InlineData(nameof(RejectReason.MultipleAuthorization), 400)]
     [InlineData(nameof(RejectReason.HostMismatch), 400)]
     [InlineData(nameof(RejectReason.InvalidContentLength), 400)]
     [InlineData(nameof(RejectReason.ConflictingContentLength), 400)]
