@@ -22,8 +22,8 @@ internal static class Commands
         run.SetAction((parseResult, cancellationToken) => RunAsync(parseResult.GetValue(configOption)!, cancellationToken));
 
         var fileArgument = new Argument<FileInfo>("config") { Description = "Path of the YAML configuration file to validate." };
-        var check = new Command("check", "Validate a configuration file and print every error found.") { fileArgument };
-        check.SetAction(parseResult => Check(parseResult.GetValue(fileArgument)!));
+        var check = new Command("check", "Validate a configuration file and its policy, print every error and the policy analysis. Exit codes: 0 valid, 1 invalid.") { fileArgument };
+        check.SetAction(parseResult => Check(parseResult.GetValue(fileArgument)!, parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error));
 
         var demo = new Command("demo", $"Run the proxy on {DemoEnvironment.ProxyAddress} with a built-in sample upstream on {DemoEnvironment.UpstreamAddress}.");
         demo.SetAction((_, cancellationToken) => DemoEnvironment.RunAsync(cancellationToken));
@@ -32,23 +32,41 @@ internal static class Commands
         {
             run,
             check,
+            ExplainCommand.Build(),
             demo,
         };
     }
 
-    private static int Check(FileInfo file)
+    private static int Check(FileInfo file, TextWriter output, TextWriter error)
     {
+        ProxySettings settings;
         try
         {
-            ProxySettings settings = SettingsLoader.LoadFile(file.FullName);
-            Console.WriteLine($"{file.Name}: valid (routes: {settings.Routes.Count}, clusters: {settings.Clusters.Count}, listeners: {settings.Listeners.Count}).");
-            return 0;
+            settings = SettingsLoader.LoadFile(file.FullName);
         }
         catch (SettingsException ex)
         {
-            Console.Error.WriteLine(ex.Message);
+            error.WriteLine(ex.Message);
             return ExitInvalidConfiguration;
         }
+
+        output.WriteLine($"{file.Name}: valid (routes: {settings.Routes.Count}, clusters: {settings.Clusters.Count}, listeners: {settings.Listeners.Count}).");
+        if (settings.Policy is { } policy)
+        {
+            IReadOnlyList<Policy.PolicyFinding> findings = Policy.PolicyAnalyzer.Analyze(policy.Document, [.. settings.Clusters.Select(c => c.Id)], DateTimeOffset.UtcNow);
+            output.WriteLine($"policy {policy.FilePath}: version {policy.Document.Version}, {policy.Document.Contractors.Count} contractors, " +
+                $"{policy.Document.Grants.Count} grants, {policy.Document.Denies.Count} deny rules, {policy.Document.Routes.Count} routes; {findings.Count} findings.");
+            foreach (Policy.PolicyFinding finding in findings.OrderByDescending(f => f.Severity))
+            {
+                output.WriteLine("  " + finding);
+            }
+        }
+        else if (settings.IsOpen)
+        {
+            output.WriteLine("warning: no policy and no identity section; the proxy would forward every request without authentication.");
+        }
+
+        return 0;
     }
 
     private static async Task<int> RunAsync(FileInfo file, CancellationToken cancellationToken)

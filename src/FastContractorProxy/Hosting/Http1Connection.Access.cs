@@ -80,15 +80,15 @@ internal sealed partial class Http1Connection
             return await RejectUnauthenticatedAsync(authenticator, AuthResult.Failed(AuthFailureReason.InvalidIssuer, "the route does not accept this issuer")).ConfigureAwait(false);
         }
 
-        if (!_decision.Allowed)
+        (int status, string reason) = AccessOutcome.ForDecision(_decision, _caller is not null, _contractor is not null);
+        if (status == 401)
         {
-            if (_caller is null)
-            {
-                return await RejectUnauthenticatedAsync(authenticator, AuthResult.Missing).ConfigureAwait(false);
-            }
+            return await RejectUnauthenticatedAsync(authenticator, AuthResult.Missing).ConfigureAwait(false);
+        }
 
-            PolicyReason reason = _contractor is null && _decision.Reason == PolicyReason.NoGrant ? PolicyReason.UnknownContractor : _decision.Reason;
-            return await RejectWithProblemAsync(403, reason.Code(), challenge: null).ConfigureAwait(false);
+        if (status != 0)
+        {
+            return await RejectWithProblemAsync(status, reason, challenge: null).ConfigureAwait(false);
         }
 
         _cluster = binding!.Cluster;

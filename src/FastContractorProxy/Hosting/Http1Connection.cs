@@ -240,7 +240,7 @@ internal sealed partial class Http1Connection
 
         if (route!.Settings.CaseInsensitive)
         {
-            System.Text.Ascii.ToLowerInPlace(_pathBuffer.AsSpan(0, _pathLength), out _);
+            PathCanonicalizer.LowercaseInPlace(_pathBuffer.AsSpan(0, _pathLength));
         }
 
         if (await AuthorizeAsync(route).ConfigureAwait(false) is bool keepAfterDenial)

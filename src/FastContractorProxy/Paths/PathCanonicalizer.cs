@@ -22,6 +22,26 @@ internal readonly record struct PathOptions(bool AllowEncodedSlash, bool AllowPa
 internal static class PathCanonicalizer
 {
     /// <summary>
+    /// Lowercases the ASCII letters of a canonical path in place, except the hex digits of percent-escapes, which
+    /// stay uppercase as the canonical form writes them.
+    /// </summary>
+    public static void LowercaseInPlace(Span<byte> canonicalPath)
+    {
+        for (int i = 0; i < canonicalPath.Length; i++)
+        {
+            byte b = canonicalPath[i];
+            if (b == (byte)'%')
+            {
+                i += 2;
+            }
+            else if (b is >= (byte)'A' and <= (byte)'Z')
+            {
+                canonicalPath[i] = (byte)(b | 0x20);
+            }
+        }
+    }
+
+    /// <summary>
     /// Writes the canonical form of <paramref name="rawPath"/> (which starts with '/') into
     /// <paramref name="destination"/>, which must be at least as long as the raw path.
     /// </summary>

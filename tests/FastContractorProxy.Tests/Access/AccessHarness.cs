@@ -46,6 +46,8 @@ internal sealed class AccessHarness : IAsyncDisposable
 
     public string PolicyPath => Path.Combine(_folder, "policy.yaml");
 
+    public string ConfigPath => Path.Combine(_folder, "config.yaml");
+
     internal ProxyServer Server => _server;
 
     public static string Sha256Hex(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
@@ -156,7 +158,8 @@ internal sealed class AccessHarness : IAsyncDisposable
             policy:
               file: policy.yaml
             """;
-        ProxySettings settings = SettingsLoader.Parse(configuration, "test configuration", folder);
+        await File.WriteAllTextAsync(Path.Combine(folder, "config.yaml"), configuration);
+        ProxySettings settings = SettingsLoader.LoadFile(Path.Combine(folder, "config.yaml"));
         ProxyServer server = await ProxyServer.StartAsync(settings, logging => { });
         return new AccessHarness(folder, server, upstream);
     }
