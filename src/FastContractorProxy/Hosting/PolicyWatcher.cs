@@ -3,9 +3,9 @@ using System.Runtime.InteropServices;
 namespace FastContractorProxy.Hosting;
 
 /// <summary>
-/// Reloads the policy on SIGHUP and, when asked, when its file changes. Editors and deploy tools write a file
-/// in several steps (truncate and write, or write a temporary file and rename it), so changes are collected
-/// for a short quiet period before one reload.
+/// Reloads the policy on SIGHUP at once and, when asked, when its file changes. Editors and deploy tools write
+/// a file in several steps (truncate and write, or write a temporary file and rename it), so file changes are
+/// collected for a short quiet period before one reload.
 /// </summary>
 internal sealed class PolicyWatcher : IDisposable
 {
@@ -26,7 +26,7 @@ internal sealed class PolicyWatcher : IDisposable
             {
                 // Handled: SIGHUP must not end the process.
                 context.Cancel = true;
-                Schedule();
+                ThreadPool.QueueUserWorkItem(static watcher => watcher.Reload(), this, preferLocal: false);
             });
         }
 
