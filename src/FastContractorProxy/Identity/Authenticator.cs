@@ -47,6 +47,13 @@ internal sealed class Authenticator : IAsyncDisposable
         _validator = new JwtValidator(_stores, settings.MaxTokenBytes);
         _cache = new TokenCache(settings.TokenCacheEntries, settings.TokenCacheMaxLifetime, time);
         _apiKeys = new ApiKeyStore(settings.ApiKeys);
+
+        // A cached token signed by a retired key must not outlive the key, so any key-set change empties the cache.
+        foreach (IssuerKeyStore store in _stores)
+        {
+            store.KeysChanged += _cache.Clear;
+        }
+
         _apiKeyInAuthorization = string.Equals(settings.ApiKeyHeader, "Authorization", StringComparison.OrdinalIgnoreCase);
         _tooLarge = AuthResult.Failed(AuthFailureReason.TooLarge, $"the token is longer than {settings.MaxTokenBytes} bytes");
         _challenges = Enum.GetValues<AuthFailureReason>()

@@ -51,6 +51,9 @@ internal sealed class IssuerKeyStore
     /// <summary>Number of fetch attempts so far, successful or not.</summary>
     public int FetchCount => Volatile.Read(ref _fetchCount);
 
+    /// <summary>Raised after a fetch installed a key set that differs from the previous one (keys added or retired).</summary>
+    public event Action? KeysChanged;
+
     public KeySetHealth Health
     {
         get
@@ -229,6 +232,7 @@ internal sealed class IssuerKeyStore
             }
 
             IdentityLog.KeySetChanged(_logger, _settings.Issuer, loaded.Count, string.Join(",", loaded.KeyIds));
+            KeysChanged?.Invoke();
         }
 
         if (previousFailures > 0)

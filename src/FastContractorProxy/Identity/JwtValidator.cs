@@ -110,6 +110,11 @@ internal sealed class JwtValidator
                 : AuthResult.Failed(AuthFailureReason.UnknownKey, "the kid header names no key of the issuer");
         }
 
+        if (!keys.AllowsAlgorithm(header.KeyId, header.Algorithm))
+        {
+            return AuthResult.Failed(AuthFailureReason.AlgorithmNotAllowed, "the signing key declares another alg than the token header");
+        }
+
         TokenValidationResult result = ValidateWithLibrary(jwt, entry.Parameters);
         if (!result.IsValid)
         {

@@ -10,12 +10,14 @@ namespace FastContractorProxy.Identity;
 internal sealed class KeySet
 {
     private readonly FrozenDictionary<string, SecurityKey[]> _byKeyId;
+    private readonly FrozenDictionary<SecurityKey, string> _declaredAlgorithms;
 
-    private KeySet(string source, FrozenDictionary<string, SecurityKey[]> byKeyId, SecurityKey[] all)
+    private KeySet(string source, FrozenDictionary<string, SecurityKey[]> byKeyId, SecurityKey[] all, FrozenDictionary<SecurityKey, string> declaredAlgorithms)
     {
         Source = source;
         _byKeyId = byKeyId;
         All = all;
+        _declaredAlgorithms = declaredAlgorithms;
     }
 
     /// <summary>The JWKS document the keys were read from, used to tell whether a refresh changed anything.</summary>
@@ -32,6 +34,23 @@ internal sealed class KeySet
     /// <summary>Returns the keys with this kid, or every key when the token names no kid (null or empty).</summary>
     public SecurityKey[] Find(string? keyId) =>
         string.IsNullOrEmpty(keyId) ? All : _byKeyId.TryGetValue(keyId, out SecurityKey[]? keys) ? keys : [];
+
+    /// <summary>
+    /// Returns false when every key the token could be verified with declares a JWK <c>alg</c> other than
+    /// <paramref name="algorithm"/> (RFC 8725 section 3.1: a key is used with one algorithm only).
+    /// </summary>
+    public bool AllowsAlgorithm(string? keyId, string algorithm)
+    {
+        foreach (SecurityKey key in Find(keyId))
+        {
+            if (!_declaredAlgorithms.TryGetValue(key, out string? declared) || string.Equals(declared, algorithm, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>
     /// Parses a JWKS document. Only RSA and EC keys meant for signatures are kept; symmetric (<c>oct</c>) keys
@@ -51,6 +70,7 @@ internal sealed class KeySet
         }
 
         var all = new List<SecurityKey>();
+        var declared = new Dictionary<SecurityKey, string>(ReferenceEqualityComparer.Instance);
         var byKeyId = new Dictionary<string, List<SecurityKey>>(StringComparer.Ordinal);
         foreach (JsonWebKey webKey in document.Keys)
         {
@@ -63,6 +83,11 @@ internal sealed class KeySet
 
             key.KeyId = webKey.Kid;
             all.Add(key);
+            if (!string.IsNullOrEmpty(webKey.Alg))
+            {
+                declared.Add(key, webKey.Alg);
+            }
+
             if (!string.IsNullOrEmpty(webKey.Kid))
             {
                 if (!byKeyId.TryGetValue(webKey.Kid, out List<SecurityKey>? sameId))
@@ -80,7 +105,8 @@ internal sealed class KeySet
             throw new FormatException("the key set contains no RSA or EC signing key");
         }
 
-        return new KeySet(json, byKeyId.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal), [.. all]);
+        return new KeySet(json, byKeyId.ToFrozenDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal), [.. all],
+            declared.ToFrozenDictionary(ReferenceEqualityComparer.Instance));
     }
 }
 

@@ -92,6 +92,15 @@ internal sealed class TokenCache
             (_, _) => entry);
     }
 
+    /// <summary>Removes every entry, so the next use of each token validates it again.</summary>
+    public void Clear()
+    {
+        foreach (KeyValuePair<ulong, Entry> pair in _entries)
+        {
+            Remove(pair.Key, pair.Value);
+        }
+    }
+
     private void Remove(ulong key, Entry entry)
     {
         if (_entries.TryRemove(new KeyValuePair<ulong, Entry>(key, entry)))

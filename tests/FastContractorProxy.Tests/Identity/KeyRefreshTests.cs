@@ -55,6 +55,41 @@ public sealed class KeyRefreshTests
     }
 
     [Fact]
+    public async Task RetiredKid_CachedTokenRejected()
+    {
+        await using JwksServer server = await JwksServer.StartAsync(TestKey.Jwks(OldKey));
+        await using Authenticator authenticator = await StartAsync(server);
+        using TestKey next = TestKey.EC("next");
+        string oldToken = Token(OldKey, server);
+        AuthResult first = Bearer(authenticator, oldToken);
+        server.Jwks = TestKey.Jwks(next);
+
+        await authenticator.KeyStores[0].RefreshAsync();
+        AuthResult afterRotation = await BearerAsync(authenticator, oldToken);
+
+        Assert.Equal(AuthOutcome.Success, first.Outcome);
+        Assert.Equal(0, authenticator.Cache.Count);
+        Assert.Equal(AuthFailureReason.UnknownKey, afterRotation.Reason);
+    }
+
+    [Theory]
+    [InlineData("PS256", false)]
+    [InlineData("RS256", true)]
+    public async Task JwkAlg_BindsKeyToAlgorithm(string declared, bool accepted)
+    {
+        System.Text.Json.Nodes.JsonObject jwk = OldKey.PublicJwk();
+        jwk["alg"] = declared;
+        string jwks = new System.Text.Json.Nodes.JsonObject { ["keys"] = new System.Text.Json.Nodes.JsonArray(jwk) }.ToJsonString();
+        await using JwksServer server = await JwksServer.StartAsync(jwks);
+        await using Authenticator authenticator = await StartAsync(server);
+
+        AuthResult result = Bearer(authenticator, Token(OldKey, server));
+
+        Assert.Equal(accepted ? AuthOutcome.Success : AuthOutcome.Failed, result.Outcome);
+        Assert.Equal(accepted ? AuthFailureReason.None : AuthFailureReason.AlgorithmNotAllowed, result.Reason);
+    }
+
+    [Fact]
     public async Task UnknownKidStorm_FetchesOncePerCooldown()
     {
         await using JwksServer server = await JwksServer.StartAsync(TestKey.Jwks(OldKey));
