@@ -28,11 +28,25 @@ internal static class Commands
         var demo = new Command("demo", $"Run the proxy on {DemoEnvironment.ProxyAddress} with a built-in sample upstream on {DemoEnvironment.UpstreamAddress}.");
         demo.SetAction((_, cancellationToken) => DemoEnvironment.RunAsync(cancellationToken));
 
+        var auditFiles = new Argument<FileInfo[]>("files")
+        {
+            Description = "Audit log files in order, oldest first (rotated files, then the current one).",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var verify = new Command("verify", "Check the hash chain of audit log files and report the first broken or missing record. Exit codes: 0 intact, 1 broken, 2 unreadable.")
+        {
+            auditFiles,
+        };
+        verify.SetAction(parseResult => Audit.AuditVerifyCommand.Run(
+            [.. parseResult.GetValue(auditFiles)!.Select(f => f.FullName)], parseResult.InvocationConfiguration.Output));
+        var audit = new Command("audit", "Work with audit logs.") { verify };
+
         return new RootCommand("FastContractorProxy (fcp): a strict access proxy for contractors calling internal HTTP APIs.")
         {
             run,
             check,
             ExplainCommand.Build(),
+            audit,
             demo,
         };
     }

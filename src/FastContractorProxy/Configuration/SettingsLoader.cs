@@ -78,7 +78,7 @@ internal static class SettingsLoader
 
         public ProxySettings ReadRoot(YamlMappingNode root)
         {
-            _fields.CheckKeys(root, "configuration", "listeners", "limits", "clusters", "routes", "forwarding", "transport", "identity", "policy");
+            _fields.CheckKeys(root, "configuration", "listeners", "limits", "clusters", "routes", "forwarding", "transport", "identity", "policy", "audit");
 
             var listeners = new List<IPEndPoint>();
             foreach ((YamlNode node, string path) in _fields.Sequence(root, "listeners", "configuration", required: true))
@@ -121,6 +121,12 @@ internal static class SettingsLoader
                 YamlNode other => Fail<IdentitySettings>($"identity: expected a mapping with 'issuers' or 'api_keys' (line {other.Start.Line})."),
             };
             PolicySource? policy = ReadPolicy(root);
+            Audit.AuditSettings? audit = YamlFields.Child(root, "audit") switch
+            {
+                null => null,
+                YamlMappingNode node => Audit.AuditSettingsReader.Read(node, Errors) is { Enabled: true } read ? Rooted(read) : null,
+                YamlNode other => Fail<Audit.AuditSettings>($"audit: expected a mapping with 'path' or 'stdout' (line {other.Start.Line})."),
+            };
             List<RouteSettings> routes = ReadRoutes(root, clusters, policy is not null);
             ForwardingSettings forwarding = ReadForwarding(root);
             TransportSettings transport = ReadTransport(root);
@@ -139,8 +145,13 @@ internal static class SettingsLoader
                 Transport = transport,
                 Identity = identity,
                 Policy = policy,
+                Audit = audit,
             };
         }
+
+        // A relative audit path starts from the configuration file's folder, like the policy file.
+        private Audit.AuditSettings Rooted(Audit.AuditSettings audit) =>
+            audit.Path is null ? audit : audit with { Path = Path.GetFullPath(audit.Path, _baseDirectory) };
 
         private T? Fail<T>(string error)
             where T : class

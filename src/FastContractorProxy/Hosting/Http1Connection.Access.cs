@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Net;
+using FastContractorProxy.Audit;
 using FastContractorProxy.Forwarding;
 using FastContractorProxy.Http1;
 using FastContractorProxy.Identity;
@@ -31,18 +33,21 @@ internal sealed partial class Http1Connection
         Authenticator? authenticator = _runtime.Authenticator;
         if (authenticator is null)
         {
+            AuditAccess(route.Id, AuditDecision.Allow, reason: null, 0, 0);
             return null;
         }
 
+        long started = Stopwatch.GetTimestamp();
         AuthResult auth = Authenticate(authenticator, out ReadOnlyMemory<byte> credential);
         if (auth.Outcome == AuthOutcome.KeysRequired)
         {
             auth = await authenticator.AuthenticateAsync(credential, _clientGone.Token).ConfigureAwait(false);
         }
 
+        long authenticated = Stopwatch.GetTimestamp();
         if (auth.Outcome == AuthOutcome.Failed)
         {
-            return await RejectUnauthenticatedAsync(authenticator, auth).ConfigureAwait(false);
+            return await RejectUnauthenticatedAsync(authenticator, auth, route: null, authenticated - started, 0).ConfigureAwait(false);
         }
 
         _caller = auth.Identity;
@@ -51,7 +56,13 @@ internal sealed partial class Http1Connection
         if (access is null)
         {
             // Identity without a policy: every route needs a valid credential.
-            return _caller is null ? await RejectUnauthenticatedAsync(authenticator, auth).ConfigureAwait(false) : null;
+            if (_caller is null)
+            {
+                return await RejectUnauthenticatedAsync(authenticator, auth, route.Id, authenticated - started, 0).ConfigureAwait(false);
+            }
+
+            AuditAccess(route.Id, AuditDecision.Allow, reason: null, authenticated - started, 0);
+            return null;
         }
 
         CompiledPolicy policy = access.Policy;
@@ -72,25 +83,30 @@ internal sealed partial class Http1Connection
             CanonicalPath = CanonicalPath,
             Now = _runtime.Time.GetUtcNow(),
         });
+        long authenticationTicks = authenticated - started;
+        long authorizationTicks = Stopwatch.GetTimestamp() - authenticated;
 
         RouteBinding? binding = _decision.RouteId is { } routeId ? access.Route(routeId) : null;
         if (_caller is { Method: AuthMethod.Jwt, Issuer: { } issuer } && binding is not null && !binding.AcceptsIssuer(issuer))
         {
             // A token of another trusted issuer is as invalid here as an untrusted one, even on an anonymous route.
-            return await RejectUnauthenticatedAsync(authenticator, AuthResult.Failed(AuthFailureReason.InvalidIssuer, "the route does not accept this issuer")).ConfigureAwait(false);
+            AuthResult wrongIssuer = AuthResult.Failed(AuthFailureReason.InvalidIssuer, "the route does not accept this issuer");
+            return await RejectUnauthenticatedAsync(authenticator, wrongIssuer, _decision.RouteId, authenticationTicks, authorizationTicks).ConfigureAwait(false);
         }
 
         (int status, string reason) = AccessOutcome.ForDecision(_decision, _caller is not null, _contractor is not null);
         if (status == 401)
         {
-            return await RejectUnauthenticatedAsync(authenticator, AuthResult.Missing).ConfigureAwait(false);
+            return await RejectUnauthenticatedAsync(authenticator, AuthResult.Missing, _decision.RouteId, authenticationTicks, authorizationTicks).ConfigureAwait(false);
         }
 
         if (status != 0)
         {
+            AuditAccess(_decision.RouteId, AuditDecision.Deny, reason, authenticationTicks, authorizationTicks);
             return await RejectWithProblemAsync(status, reason, challenge: null).ConfigureAwait(false);
         }
 
+        AuditAccess(_decision.RouteId, AuditDecision.Allow, reason, authenticationTicks, authorizationTicks);
         _cluster = binding!.Cluster;
         _stripAuthorization = !binding.Route.ForwardAuthorization;
         return null;
@@ -133,8 +149,12 @@ internal sealed partial class Http1Connection
         return apiKeyField >= 0 ? authenticator.AuthenticateApiKey(_head.ValueMemory(_head.Fields[apiKeyField]).Span) : AuthResult.Missing;
     }
 
-    private ValueTask<bool> RejectUnauthenticatedAsync(Authenticator authenticator, AuthResult result) =>
-        RejectWithProblemAsync(401, result.Outcome == AuthOutcome.Failed ? result.Reason.Code() : AuthFailureReason.None.Code(), authenticator.Challenge(result));
+    private ValueTask<bool> RejectUnauthenticatedAsync(Authenticator authenticator, AuthResult result, string? route, long authenticationTicks, long authorizationTicks)
+    {
+        string reason = result.Outcome == AuthOutcome.Failed ? result.Reason.Code() : AuthFailureReason.None.Code();
+        AuditAccess(route, AuditDecision.Unauthenticated, reason, authenticationTicks, authorizationTicks);
+        return RejectWithProblemAsync(401, reason, authenticator.Challenge(result));
+    }
 
     /// <summary>Fills the identity fields the upstream receives: only from the validated credential and the policy.</summary>
     private void SetIdentityValues(ref ForwardedValues values)

@@ -73,6 +73,7 @@ internal sealed partial class Http1Connection
                 _input.AdvanceTo(buffer.GetPosition(take));
                 remaining -= take;
                 received += take;
+                _requestBodyBytes = received;
                 if (remaining > 0 && result.IsCompleted)
                 {
                     return (BodyResult.ClientClosed, RejectReason.UnexpectedEndOfBody);
@@ -103,6 +104,7 @@ internal sealed partial class Http1Connection
                 }
 
                 received += data.Length;
+                _requestBodyBytes = received;
                 if (received > route.MaxRequestBodyBytes)
                 {
                     status = ChunkedStatus.Invalid;
@@ -262,6 +264,7 @@ internal sealed partial class Http1Connection
 
     private void WriteAll(ReadOnlySequence<byte> data)
     {
+        _responseBodyBytes += data.Length;
         foreach (ReadOnlyMemory<byte> segment in data)
         {
             _output.Write(segment.Span);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using FastContractorProxy.Forwarding;
 using FastContractorProxy.Http1;
@@ -55,6 +56,8 @@ internal sealed partial class Http1Connection
 
             // Only a request without a body can be replayed: its bytes are still all in the head buffer.
             bool replayable = upstream.IsReused && !_head.HasBody;
+            long exchangeStarted = Stopwatch.GetTimestamp();
+            string destination = upstream.Destination.Label;
             ExchangeResult result;
             try
             {
@@ -64,8 +67,11 @@ internal sealed partial class Http1Connection
             {
                 upstream.Abort();
                 await upstream.DisposeAsync().ConfigureAwait(false);
+                AuditUpstream(destination, exchangeStarted);
                 throw;
             }
+
+            AuditUpstream(destination, exchangeStarted);
 
             if (result == ExchangeResult.RetryOnNewConnection)
             {
@@ -177,6 +183,12 @@ internal sealed partial class Http1Connection
 
         // The response already started, so the only honest signal left for the client is an aborted connection.
         ProxyLog.UpstreamExchangeFailed(_logger, upstream.Destination.Label, route.Id, relay.ToString());
+        AuditUpstreamFailure(relay switch
+        {
+            RelayResult.UpstreamTimedOut => "upstream_body_timeout",
+            RelayResult.UpstreamInvalidBody => "upstream_invalid_body",
+            _ => "upstream_closed_during_body",
+        });
         upstream.Abort();
         await upstream.DisposeAsync().ConfigureAwait(false);
         _connection.Abort();

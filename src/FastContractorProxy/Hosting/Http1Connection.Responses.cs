@@ -79,6 +79,11 @@ internal sealed partial class Http1Connection
 
     private void WriteStatusLine(int statusCode, ReadOnlySpan<byte> reasonPhrase)
     {
+        if (_audit is { } record)
+        {
+            record.StatusCode = statusCode;
+        }
+
         _output.Write("HTTP/1.1 "u8);
         HeadWriter.WriteNumber(_output, statusCode);
         _output.Write(" "u8);
@@ -94,6 +99,7 @@ internal sealed partial class Http1Connection
     {
         int status = RejectReasons.GetStatusCode(reason);
         string message = RejectReasons.GetMessage(reason);
+        AuditRejection(reason);
         if (status < 500)
         {
             ProxyLog.RequestRejected(_logger, _peerLabel, status, reason.ToString(), _head.ErrorOffset);
@@ -197,6 +203,7 @@ internal sealed partial class Http1Connection
         431 => "Request Header Fields Too Large"u8,
         501 => "Not Implemented"u8,
         502 => "Bad Gateway"u8,
+        503 => "Service Unavailable"u8,
         504 => "Gateway Timeout"u8,
         505 => "HTTP Version Not Supported"u8,
         _ => "Error"u8,

@@ -32,6 +32,7 @@ internal sealed partial class Http1Connection
     private readonly RequestHead _head;
     private readonly byte[] _peerAddress;
     private readonly IPAddress _peerIp;
+    private readonly int _peerPort;
     private readonly string _peerLabel;
     private readonly bool _peerIsTrustedProxy;
     private readonly byte[] _requestId = new byte[128];
@@ -56,6 +57,7 @@ internal sealed partial class Http1Connection
 
         IPAddress peer = NormalizePeer((connection.RemoteEndPoint as IPEndPoint)?.Address);
         _peerIp = peer;
+        _peerPort = (connection.RemoteEndPoint as IPEndPoint)?.Port ?? 0;
         _peerLabel = connection.RemoteEndPoint?.ToString() ?? "unknown";
         _peerAddress = Encoding.ASCII.GetBytes(peer.ToString());
         _peerIsTrustedProxy = runtime.IsTrustedProxy(peer);
@@ -81,9 +83,27 @@ internal sealed partial class Http1Connection
                     return;
                 }
 
-                bool keepAlive = outcome == RejectReason.None
-                    ? await HandleRequestAsync().ConfigureAwait(false)
-                    : await RejectAsync(outcome.Value, close: true).ConfigureAwait(false);
+                // A head rejected before its request line was read is not an exchange, so it is not audited.
+                bool audited = outcome == RejectReason.None || _head.MethodRange.Length > 0;
+                if (audited)
+                {
+                    BeginAudit();
+                }
+
+                bool keepAlive;
+                try
+                {
+                    keepAlive = outcome == RejectReason.None
+                        ? await HandleRequestAsync().ConfigureAwait(false)
+                        : await RejectAsync(outcome.Value, close: true).ConfigureAwait(false);
+                }
+                finally
+                {
+                    if (audited)
+                    {
+                        await EndAuditAsync().ConfigureAwait(false);
+                    }
+                }
 
                 _headBuffer.Reset();
                 if (!keepAlive)
@@ -172,6 +192,7 @@ internal sealed partial class Http1Connection
         ClientLimits limits = _runtime.Limits;
         _head.Detach();
         _requestIdLength = 0;
+        _pathLength = 0;
         CancellationToken token = ResetClientTimeout(limits.KeepAliveTimeout);
         bool started = false;
 
@@ -230,6 +251,10 @@ internal sealed partial class Http1Connection
     private async ValueTask<bool> HandleRequestAsync()
     {
         AssignRequestId();
+        if (_runtime.Audit is { ShouldRejectRequests: true })
+        {
+            return await RejectAsync(RejectReason.AuditUnavailable, close: _head.HasBody || !_head.KeepAlive).ConfigureAwait(false);
+        }
 
         RejectReason reason = ResolveRoute(out Route? route);
         if (reason != RejectReason.None)
@@ -313,6 +338,7 @@ internal sealed partial class Http1Connection
             ReadOnlySpan<byte> clientId = _head.Fields[_head.RequestIdField].Value(_head.Section);
             clientId.CopyTo(_requestId);
             _requestIdLength = clientId.Length;
+            _audit?.SetRequestId(RequestId);
             return;
         }
 
@@ -327,6 +353,7 @@ internal sealed partial class Http1Connection
         }
 
         _requestIdLength = ProcessIdPrefix.Length + 16;
+        _audit?.SetRequestId(RequestId);
     }
 
     private CancellationToken ResetClientTimeout(TimeSpan timeout) => ResetTimeout(ref _clientTimeout, timeout);

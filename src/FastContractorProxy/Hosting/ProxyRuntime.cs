@@ -1,4 +1,5 @@
 using System.Net;
+using FastContractorProxy.Audit;
 using FastContractorProxy.Configuration;
 using FastContractorProxy.Forwarding;
 using FastContractorProxy.Identity;
@@ -56,7 +57,15 @@ internal sealed class ProxyRuntime : IAsyncDisposable
         {
             Install(CompiledPolicy.Compile(policy.Document));
         }
+
+        if (settings.Audit is { } audit)
+        {
+            Audit = new AuditWriter(audit, loggerFactory.CreateLogger("FastContractorProxy.Audit"), Time);
+        }
     }
+
+    /// <summary>The audit log writer; null when the configuration has no audit section.</summary>
+    public AuditWriter? Audit { get; }
 
     public ProxySettings Settings { get; }
 
@@ -165,5 +174,11 @@ internal sealed class ProxyRuntime : IAsyncDisposable
         }
 
         _transportFactory.Dispose();
+
+        // Last, after the connections have finished: every queued record is written before the process exits.
+        if (Audit is not null)
+        {
+            await Audit.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }

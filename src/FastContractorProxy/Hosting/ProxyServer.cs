@@ -19,6 +19,7 @@ internal sealed class ProxyServer : IAsyncDisposable
     private readonly ProxyRuntime _runtime;
     private readonly ILogger _logger;
     private readonly PolicyWatcher? _policyWatcher;
+    private int _disposed;
 
     private ProxyServer(WebApplication app, ProxyRuntime runtime, IReadOnlyList<IPEndPoint> endPoints, ILogger logger)
     {
@@ -113,6 +114,11 @@ internal sealed class ProxyServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         ProxyLog.ProxyStopping(_logger);
         _policyWatcher?.Dispose();
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10)))

@@ -36,6 +36,9 @@ internal enum RejectReason : byte
 
     /// <summary>More than one Authorization field: the proxy and the upstream could pick different credentials.</summary>
     MultipleAuthorization,
+
+    /// <summary>The audit log cannot be written and the configuration says to fail closed.</summary>
+    AuditUnavailable,
     HostMismatch,
 
     // Message framing (RFC 9112 sections 6 and 7).
@@ -112,6 +115,7 @@ internal static class RejectReasons
         Set(RejectReason.MultipleHost, 400, "More than one Host header field.");
         Set(RejectReason.InvalidHost, 400, "Invalid Host header field.");
         Set(RejectReason.MultipleAuthorization, 400, "More than one Authorization header field.");
+        Set(RejectReason.AuditUnavailable, 503, "The audit log cannot be written, so the request was not forwarded.");
         Set(RejectReason.HostMismatch, 400, "The Host header field does not match the authority of the request target.");
         Set(RejectReason.InvalidContentLength, 400, "Invalid Content-Length: it must be one non-negative decimal number.");
         Set(RejectReason.ConflictingContentLength, 400, "Conflicting Content-Length values.");

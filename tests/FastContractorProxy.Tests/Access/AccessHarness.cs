@@ -128,9 +128,14 @@ internal sealed class AccessHarness : IAsyncDisposable
             cluster: backend
             anonymous: true
             forward_authorization: true
+          - id: broken
+            paths: [ /broken/** ]
+            cluster: dead
+            anonymous: true
         """;
 
-    public static async Task<AccessHarness> StartAsync(string? policy = null, Func<RecordedRequest, UpstreamReply>? reply = null)
+    /// <param name="auditSection">YAML lines under <c>audit:</c>, indented by two spaces; null writes no audit log.</param>
+    public static async Task<AccessHarness> StartAsync(string? policy = null, Func<RecordedRequest, UpstreamReply>? reply = null, string? auditSection = null)
     {
         string folder = Directory.CreateTempSubdirectory("fcp-access-").FullName;
         await File.WriteAllTextAsync(Path.Combine(folder, "keys-a.json"), TestKey.Jwks(KeyA));
@@ -143,6 +148,9 @@ internal sealed class AccessHarness : IAsyncDisposable
             clusters:
               - id: backend
                 destinations: [ 127.0.0.1:{upstream.Port} ]
+              - id: dead
+                destinations: [ 127.0.0.1:{ClosedPort()} ]
+                connect_timeout: 2s
             routes:
               - id: api-host
                 hosts: [ api.example.test, 127.0.0.1 ]
@@ -157,7 +165,8 @@ internal sealed class AccessHarness : IAsyncDisposable
                   jwks_file: {Path.Combine(folder, "keys-b.json")}
             policy:
               file: policy.yaml
-            """;
+
+            """ + (auditSection is null ? "" : "audit:\n" + auditSection);
         await File.WriteAllTextAsync(Path.Combine(folder, "config.yaml"), configuration);
         ProxySettings settings = SettingsLoader.LoadFile(Path.Combine(folder, "config.yaml"));
         ProxyServer server = await ProxyServer.StartAsync(settings, logging => { });
@@ -174,6 +183,19 @@ internal sealed class AccessHarness : IAsyncDisposable
     }
 
     public RawHttpClient Connect() => RawHttpClient.Connect(Port);
+
+    public string AuditPath => Path.Combine(_folder, "audit.log");
+
+    /// <summary>Stops the proxy, which drains the audit queue, and keeps the folder for the test to read.</summary>
+    public async Task StopAsync() => await _server.DisposeAsync();
+
+    // A loopback port with nothing listening: bound once to get a free number, then released.
+    private static int ClosedPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
 
     /// <summary>Sends one request with optional extra field lines and returns the response.</summary>
     public async Task<RawResponse> SendAsync(string method, string target, string? token = null, string extraFields = "")

@@ -106,7 +106,7 @@ public sealed class ExplainAgreementTests
 
         Assert.Equal(0, exit);
         Assert.Contains("config.yaml: valid", text, StringComparison.Ordinal);
-        Assert.Contains("5 routes", text, StringComparison.Ordinal);
+        Assert.Contains("6 routes", text, StringComparison.Ordinal);
         Assert.Contains("warning: contractors 'carol': the contract ended on 2025-01-31", text, StringComparison.Ordinal);
     }
 }

@@ -26,6 +26,7 @@ public class RejectReasonsTests
     [InlineData(nameof(RejectReason.MultipleHost), 400)]
     [InlineData(nameof(RejectReason.InvalidHost), 400)]
     [InlineData(nameof(RejectReason.MultipleAuthorization), 400)]
+    [InlineData(nameof(RejectReason.AuditUnavailable), 503)]
     [InlineData(nameof(RejectReason.HostMismatch), 400)]
     [InlineData(nameof(RejectReason.InvalidContentLength), 400)]
     [InlineData(nameof(RejectReason.ConflictingContentLength), 400)]

@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using FastContractorProxy.Audit;
+using FastContractorProxy.Http1;
+using FastContractorProxy.Identity;
+
+namespace FastContractorProxy.Hosting;
+
+internal sealed partial class Http1Connection
+{
+    private static readonly string[] RejectCodes = Enum.GetNames<RejectReason>().Select(SnakeCase).ToArray();
+
+    // The audit record of the current exchange, filled as the exchange goes on; null when audit is off.
+    private AuditRecord? _audit;
+    private long _exchangeStarted;
+    private long _requestBodyBytes;
+    private long _responseBodyBytes;
+
+    /// <summary>Rents the record of a new exchange and fills what the request head says.</summary>
+    private void BeginAudit()
+    {
+        _requestBodyBytes = 0;
+        _responseBodyBytes = 0;
+        _exchangeStarted = Stopwatch.GetTimestamp();
+        if (_runtime.Audit is not { } writer)
+        {
+            return;
+        }
+
+        AuditRecord record = writer.Rent();
+        _audit = record;
+        record.Timestamp = _runtime.Time.GetUtcNow();
+        record.ClientAddress = _peerIp;
+        record.ClientPort = _peerPort;
+        record.ProtocolVersion = _head.Version == HttpVersion.Http10 ? "1.0" : "1.1";
+        if (_head.MethodRange.Length > 0)
+        {
+            record.SetMethod(_head[_head.MethodRange]);
+        }
+
+        if (_head.Target.Length > 0)
+        {
+            record.SetRawTarget(_head[_head.Target]);
+        }
+
+        if (!_head.Query.IsNone)
+        {
+            record.SetQuery(_head[_head.Query]);
+        }
+
+        if (!_head.Authority.IsNone)
+        {
+            record.SetServerAddress(_head[_head.Authority]);
+        }
+    }
+
+    /// <summary>Records who the caller is and what the policy decided; called once authorization has run.</summary>
+    private void AuditAccess(string? route, AuditDecision decision, string? reason, long authenticationTicks, long authorizationTicks)
+    {
+        if (_audit is not { } record)
+        {
+            return;
+        }
+
+        record.Route = route;
+        record.Decision = decision;
+        record.Reason = reason;
+        record.Rule = _decision.RuleId;
+        record.PolicyVersion = _runtime.Access?.Version;
+        record.AuthenticationMicroseconds = TicksToMicroseconds(authenticationTicks);
+        record.AuthorizationMicroseconds = TicksToMicroseconds(authorizationTicks);
+        if (_caller is { } caller)
+        {
+            record.UserId = _contractor?.Id ?? (_runtime.Access is null ? caller.ContractorId : null);
+            record.Organization = _contractor?.Organization ?? (_runtime.Access is null ? caller.Organization : null);
+            record.AuthMethod = caller.Method == AuthMethod.Jwt ? "jwt" : "api_key";
+            record.TokenId = caller.Method == AuthMethod.Jwt ? caller.TokenId : caller.Subject;
+        }
+    }
+
+    /// <summary>Records a response the proxy sent itself: a rejection, an upstream failure, a 401 or a 403.</summary>
+    private void AuditRejection(RejectReason reason)
+    {
+        if (_audit is { } record)
+        {
+            bool upstream = reason is RejectReason.UpstreamConnectFailed or RejectReason.UpstreamConnectTimeout or RejectReason.UpstreamClosed or
+                RejectReason.UpstreamResponseTimeout or RejectReason.UpstreamInvalidResponse;
+            record.Decision = upstream ? AuditDecision.UpstreamError : AuditDecision.Rejected;
+            record.Reason = RejectCodes[(int)reason];
+        }
+    }
+
+    private void AuditUpstream(string destination, long startedTimestamp)
+    {
+        if (_audit is { } record)
+        {
+            record.Upstream = destination;
+            record.UpstreamMicroseconds = TicksToMicroseconds(Stopwatch.GetTimestamp() - startedTimestamp);
+        }
+    }
+
+    private void AuditUpstreamFailure(string reason)
+    {
+        if (_audit is { } record)
+        {
+            record.Decision = AuditDecision.UpstreamError;
+            record.Reason = reason;
+        }
+    }
+
+    /// <summary>Completes the record and hands it to the writer; under the block policy this waits for room in the queue.</summary>
+    private async ValueTask EndAuditAsync()
+    {
+        if (_audit is not { } record)
+        {
+            return;
+        }
+
+        _audit = null;
+        if (_pathLength > 0)
+        {
+            record.SetPath(CanonicalPath);
+        }
+
+        record.RequestBodyBytes = _requestBodyBytes;
+        record.ResponseBodyBytes = _responseBodyBytes;
+        record.TotalMicroseconds = TicksToMicroseconds(Stopwatch.GetTimestamp() - _exchangeStarted);
+        record.Decision ??= AuditDecision.Rejected;
+
+        AuditWriter writer = _runtime.Audit!;
+        if (!writer.TryEnqueue(record))
+        {
+            if (writer.Settings.FullPolicy == AuditFullPolicy.Block)
+            {
+                await writer.EnqueueAsync(record).ConfigureAwait(false);
+            }
+            else
+            {
+                writer.Return(record);
+            }
+        }
+    }
+
+    private static long TicksToMicroseconds(long ticks) => ticks * 1_000_000 / Stopwatch.Frequency;
+
+    private static string SnakeCase(string name)
+    {
+        var text = new System.Text.StringBuilder(name.Length + 8);
+        for (int i = 0; i < name.Length; i++)
+        {
+            if (char.IsUpper(name[i]) && i > 0)
+            {
+                text.Append('_');
+            }
+
+            text.Append(char.ToLowerInvariant(name[i]));
+        }
+
+        return text.ToString();
+    }
+}
