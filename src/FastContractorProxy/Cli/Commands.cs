@@ -25,7 +25,7 @@ internal static class Commands
         var check = new Command("check", "Validate a configuration file and its policy, print every error and the policy analysis. Exit codes: 0 valid, 1 invalid.") { fileArgument };
         check.SetAction(parseResult => Check(parseResult.GetValue(fileArgument)!, parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error));
 
-        var demo = new Command("demo", $"Run the proxy on {DemoEnvironment.ProxyAddress} with a built-in sample upstream on {DemoEnvironment.UpstreamAddress}.");
+        var demo = new Command("demo", $"Run the proxy on {DemoEnvironment.ProxyAddress} with a sample policy, a sample upstream on {DemoEnvironment.UpstreamAddress} and a demo token issuer on {DemoEnvironment.IssuerAddress}.");
         demo.SetAction((_, cancellationToken) => DemoEnvironment.RunAsync(cancellationToken));
 
         var auditFiles = new Argument<FileInfo[]>("files")
@@ -48,6 +48,7 @@ internal static class Commands
             ExplainCommand.Build(),
             audit,
             demo,
+            TokenCommand.Build(),
         };
     }
 

@@ -177,14 +177,6 @@ public class SettingsLoaderTests
     }
 
     [Fact]
-    public void DemoConfiguration_IsValid()
-    {
-        ProxySettings settings = SettingsLoader.Parse(DemoEnvironment.SampleConfiguration);
-
-        Assert.Equal(2, settings.Routes.Count);
-    }
-
-    [Fact]
     public async Task CheckCommand_ExitCodes()
     {
         string directory = Directory.CreateTempSubdirectory("fcp-check-").FullName;
