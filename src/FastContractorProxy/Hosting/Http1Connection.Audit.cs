@@ -2,6 +2,7 @@ using System.Diagnostics;
 using FastContractorProxy.Audit;
 using FastContractorProxy.Http1;
 using FastContractorProxy.Identity;
+using FastContractorProxy.Policy;
 
 namespace FastContractorProxy.Hosting;
 
@@ -54,24 +55,25 @@ internal sealed partial class Http1Connection
     }
 
     /// <summary>Records who the caller is and what the policy decided; called once authorization has run.</summary>
-    private void AuditAccess(string? route, AuditDecision decision, string? reason, long authenticationTicks, long authorizationTicks)
+    private void AuditAccess()
     {
         if (_audit is not { } record)
         {
             return;
         }
 
-        record.Route = route;
-        record.Decision = decision;
-        record.Reason = reason;
-        record.Rule = _decision.RuleId;
+        bool hasPolicy = _runtime.Access is not null;
+        record.Route = _access.RouteId;
+        record.Decision = _access.AuditDecision;
+        record.Reason = _access.Status == 0 && !hasPolicy ? null : _access.Reason ?? _access.Decision.Reason.Code();
+        record.Rule = _access.Decision.RuleId;
         record.PolicyVersion = _runtime.Access?.Version;
-        record.AuthenticationMicroseconds = TicksToMicroseconds(authenticationTicks);
-        record.AuthorizationMicroseconds = TicksToMicroseconds(authorizationTicks);
-        if (_caller is { } caller)
+        record.AuthenticationMicroseconds = TicksToMicroseconds(_access.AuthenticationTicks);
+        record.AuthorizationMicroseconds = TicksToMicroseconds(_access.AuthorizationTicks);
+        if (_access.Caller is { } caller)
         {
-            record.UserId = _contractor?.Id ?? (_runtime.Access is null ? caller.ContractorId : null);
-            record.Organization = _contractor?.Organization ?? (_runtime.Access is null ? caller.Organization : null);
+            record.UserId = _access.ContractorId(hasPolicy);
+            record.Organization = _access.Organization(hasPolicy);
             record.AuthMethod = caller.Method == AuthMethod.Jwt ? "jwt" : "api_key";
             record.TokenId = caller.Method == AuthMethod.Jwt ? caller.TokenId : caller.Subject;
         }

@@ -40,7 +40,7 @@ internal sealed partial class Http1Connection
         long remaining = _head.ContentLength;
         ChunkedDecoder decoder = default;
         PipeWriter destination = upstream.Output;
-        TimeSpan upstreamTimeout = _cluster!.Settings.ResponseHeaderTimeout;
+        TimeSpan upstreamTimeout = _access.Cluster!.Settings.ResponseHeaderTimeout;
 
         while (true)
         {

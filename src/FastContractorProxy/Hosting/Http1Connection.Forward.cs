@@ -36,7 +36,7 @@ internal sealed partial class Http1Connection
 
     private async ValueTask<bool> ForwardAsync(Route route)
     {
-        UpstreamCluster cluster = _cluster!;
+        UpstreamCluster cluster = _access.Cluster!;
         bool allowReuse = true;
 
         while (true)
@@ -89,7 +89,7 @@ internal sealed partial class Http1Connection
     /// </summary>
     private async ValueTask<ExchangeResult> ExchangeAsync(Route route, UpstreamConnection upstream, bool replayable)
     {
-        UpstreamCluster cluster = _cluster!;
+        UpstreamCluster cluster = _access.Cluster!;
         var values = new ForwardedValues
         {
             CanonicalPath = CanonicalPath,
@@ -163,7 +163,7 @@ internal sealed partial class Http1Connection
         WriteResponseHead(response, chunked: unknownLength && clientIsHttp11, closeClient);
 
         RelayResult relay = await RelayResponseBodyAsync(upstream, response, chunkToClient: unknownLength && clientIsHttp11,
-            _cluster!.Settings.ResponseHeaderTimeout).ConfigureAwait(false);
+            _access.Cluster!.Settings.ResponseHeaderTimeout).ConfigureAwait(false);
 
         if (relay == RelayResult.Complete)
         {
@@ -171,7 +171,7 @@ internal sealed partial class Http1Connection
             upstream.HeadBuffer.Reset();
             if (response.KeepAlive && upstream.IsHealthyForReuse())
             {
-                await _cluster!.ReturnAsync(upstream).ConfigureAwait(false);
+                await _access.Cluster!.ReturnAsync(upstream).ConfigureAwait(false);
             }
             else
             {
