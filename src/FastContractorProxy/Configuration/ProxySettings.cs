@@ -22,6 +22,9 @@ internal sealed record ProxySettings
     /// <summary>Token issuers and API keys; null when the configuration has no <c>identity</c> section.</summary>
     public IdentitySettings? Identity { get; init; }
 
+    /// <summary>The admin listener (metrics, health, readiness); null when the configuration has no <c>admin</c> section or turns it off.</summary>
+    public Admin.AdminSettings? Admin { get; init; }
+
     /// <summary>The audit log; null when the configuration has no <c>audit</c> section or turns it off.</summary>
     public Audit.AuditSettings? Audit { get; init; }
 

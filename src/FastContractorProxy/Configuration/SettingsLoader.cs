@@ -78,7 +78,7 @@ internal static class SettingsLoader
 
         public ProxySettings ReadRoot(YamlMappingNode root)
         {
-            _fields.CheckKeys(root, "configuration", "listeners", "limits", "clusters", "routes", "forwarding", "transport", "identity", "policy", "audit");
+            _fields.CheckKeys(root, "configuration", "listeners", "limits", "clusters", "routes", "forwarding", "transport", "identity", "policy", "audit", "admin");
 
             var listeners = new List<IPEndPoint>();
             foreach ((YamlNode node, string path) in _fields.Sequence(root, "listeners", "configuration", required: true))
@@ -127,6 +127,12 @@ internal static class SettingsLoader
                 YamlMappingNode node => Audit.AuditSettingsReader.Read(node, Errors) is { Enabled: true } read ? Rooted(read) : null,
                 YamlNode other => Fail<Audit.AuditSettings>($"audit: expected a mapping with 'path' or 'stdout' (line {other.Start.Line})."),
             };
+            Admin.AdminSettings? admin = YamlFields.Child(root, "admin") switch
+            {
+                null => null,
+                YamlMappingNode node => Admin.AdminSettingsReader.Read(node, Errors) is { Enabled: true } read ? read : null,
+                YamlNode other => Fail<Admin.AdminSettings>($"admin: expected a mapping with 'address' (line {other.Start.Line})."),
+            };
             List<RouteSettings> routes = ReadRoutes(root, clusters, policy is not null);
             ForwardingSettings forwarding = ReadForwarding(root);
             TransportSettings transport = ReadTransport(root);
@@ -146,6 +152,7 @@ internal static class SettingsLoader
                 Identity = identity,
                 Policy = policy,
                 Audit = audit,
+                Admin = admin,
             };
         }
 

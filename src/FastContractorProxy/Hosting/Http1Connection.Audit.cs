@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FastContractorProxy.Admin;
 using FastContractorProxy.Audit;
 using FastContractorProxy.Http1;
 using FastContractorProxy.Identity;
@@ -16,11 +17,18 @@ internal sealed partial class Http1Connection
     private long _requestBodyBytes;
     private long _responseBodyBytes;
 
+    // The exchange's outcome for metrics, kept whether or not audit is on.
+    private AuditDecision _outcome;
+    private int _statusCode;
+
     /// <summary>Rents the record of a new exchange and fills what the request head says.</summary>
     private void BeginAudit()
     {
         _requestBodyBytes = 0;
         _responseBodyBytes = 0;
+        _outcome = AuditDecision.Rejected;
+        _statusCode = 0;
+        _access = default;
         _exchangeStarted = Stopwatch.GetTimestamp();
         if (_runtime.Audit is not { } writer)
         {
@@ -57,6 +65,7 @@ internal sealed partial class Http1Connection
     /// <summary>Records who the caller is and what the policy decided; called once authorization has run.</summary>
     private void AuditAccess()
     {
+        _outcome = _access.AuditDecision;
         if (_audit is not { } record)
         {
             return;
@@ -82,11 +91,12 @@ internal sealed partial class Http1Connection
     /// <summary>Records a response the proxy sent itself: a rejection, an upstream failure, a 401 or a 403.</summary>
     private void AuditRejection(RejectReason reason)
     {
+        bool upstream = reason is RejectReason.UpstreamConnectFailed or RejectReason.UpstreamConnectTimeout or RejectReason.UpstreamClosed or
+            RejectReason.UpstreamResponseTimeout or RejectReason.UpstreamInvalidResponse;
+        _outcome = upstream ? AuditDecision.UpstreamError : AuditDecision.Rejected;
         if (_audit is { } record)
         {
-            bool upstream = reason is RejectReason.UpstreamConnectFailed or RejectReason.UpstreamConnectTimeout or RejectReason.UpstreamClosed or
-                RejectReason.UpstreamResponseTimeout or RejectReason.UpstreamInvalidResponse;
-            record.Decision = upstream ? AuditDecision.UpstreamError : AuditDecision.Rejected;
+            record.Decision = _outcome;
             record.Reason = RejectCodes[(int)reason];
         }
     }
@@ -102,6 +112,7 @@ internal sealed partial class Http1Connection
 
     private void AuditUpstreamFailure(string reason)
     {
+        _outcome = AuditDecision.UpstreamError;
         if (_audit is { } record)
         {
             record.Decision = AuditDecision.UpstreamError;
@@ -109,9 +120,14 @@ internal sealed partial class Http1Connection
         }
     }
 
-    /// <summary>Completes the record and hands it to the writer; under the block policy this waits for room in the queue.</summary>
-    private async ValueTask EndAuditAsync()
+    /// <summary>
+    /// Counts the exchange in the metrics, then completes the audit record and hands it to the writer; under the
+    /// block policy this waits for room in the queue.
+    /// </summary>
+    private async ValueTask EndExchangeAsync()
     {
+        _runtime.Metrics.RecordRequest(_access.RouteId, _head.Method, _statusCode, ToRequestDecision(_outcome), _access.Contractor?.Id,
+            Stopwatch.GetElapsedTime(_exchangeStarted));
         if (_audit is not { } record)
         {
             return;
@@ -141,6 +157,15 @@ internal sealed partial class Http1Connection
             }
         }
     }
+
+    private static RequestDecision ToRequestDecision(AuditDecision decision) => decision switch
+    {
+        AuditDecision.Allow => RequestDecision.Allow,
+        AuditDecision.Deny => RequestDecision.Deny,
+        AuditDecision.Unauthenticated => RequestDecision.Unauthenticated,
+        AuditDecision.UpstreamError => RequestDecision.UpstreamError,
+        _ => RequestDecision.Rejected,
+    };
 
     private static long TicksToMicroseconds(long ticks) => ticks * 1_000_000 / Stopwatch.Frequency;
 

@@ -50,6 +50,8 @@ internal sealed partial class Http1Connection
                 }
 
                 RejectReason reason = error == LeaseError.ConnectTimedOut ? RejectReason.UpstreamConnectTimeout : RejectReason.UpstreamConnectFailed;
+                _runtime.Metrics.RecordUpstreamFailure(cluster.Id,
+                    error == LeaseError.ConnectTimedOut ? Admin.UpstreamErrorType.ConnectTimeout : Admin.UpstreamErrorType.ConnectRefused);
                 ProxyLog.UpstreamExchangeFailed(_logger, cluster.Id, route.Id, reason.ToString());
                 return await RejectAsync(reason, close: _head.HasBody || !_head.KeepAlive).ConfigureAwait(false);
             }
@@ -183,6 +185,12 @@ internal sealed partial class Http1Connection
 
         // The response already started, so the only honest signal left for the client is an aborted connection.
         ProxyLog.UpstreamExchangeFailed(_logger, upstream.Destination.Label, route.Id, relay.ToString());
+        _runtime.Metrics.RecordUpstreamFailure(upstream.Destination.Label, relay switch
+        {
+            RelayResult.UpstreamTimedOut => Admin.UpstreamErrorType.ResponseTimeout,
+            RelayResult.UpstreamInvalidBody => Admin.UpstreamErrorType.InvalidResponse,
+            _ => Admin.UpstreamErrorType.Closed,
+        });
         AuditUpstreamFailure(relay switch
         {
             RelayResult.UpstreamTimedOut => "upstream_body_timeout",
@@ -197,6 +205,12 @@ internal sealed partial class Http1Connection
 
     private async ValueTask<ExchangeResult> FailExchangeAsync(UpstreamConnection upstream, Route route, bool replayable, RejectReason reason, string failure)
     {
+        _runtime.Metrics.RecordUpstreamFailure(upstream.Destination.Label, reason switch
+        {
+            RejectReason.UpstreamResponseTimeout => Admin.UpstreamErrorType.ResponseTimeout,
+            RejectReason.UpstreamInvalidResponse => Admin.UpstreamErrorType.InvalidResponse,
+            _ => Admin.UpstreamErrorType.Closed,
+        });
         upstream.Abort();
         await upstream.DisposeAsync().ConfigureAwait(false);
         if (ClientGone)

@@ -79,6 +79,7 @@ internal sealed partial class Http1Connection
 
     private void WriteStatusLine(int statusCode, ReadOnlySpan<byte> reasonPhrase)
     {
+        _statusCode = statusCode;
         if (_audit is { } record)
         {
             record.StatusCode = statusCode;

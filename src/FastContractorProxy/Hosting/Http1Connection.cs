@@ -73,6 +73,7 @@ internal sealed partial class Http1Connection
     {
         using CancellationTokenRegistration registration = _connection.ConnectionClosed.Register(
             static state => ((Http1Connection)state!).OnClientClosed(), this);
+        _runtime.Metrics.ConnectionOpened(Admin.ConnectionProtocol.Http1);
         try
         {
             while (true)
@@ -101,7 +102,7 @@ internal sealed partial class Http1Connection
                 {
                     if (audited)
                     {
-                        await EndAuditAsync().ConfigureAwait(false);
+                        await EndExchangeAsync().ConfigureAwait(false);
                     }
                 }
 
@@ -134,6 +135,7 @@ internal sealed partial class Http1Connection
         }
         finally
         {
+            _runtime.Metrics.ConnectionClosed(Admin.ConnectionProtocol.Http1);
             _headBuffer.Release();
             _clientTimeout.Dispose();
             _upstreamTimeout.Dispose();

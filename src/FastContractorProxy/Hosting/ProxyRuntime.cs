@@ -1,4 +1,5 @@
 using System.Net;
+using FastContractorProxy.Admin;
 using FastContractorProxy.Audit;
 using FastContractorProxy.Configuration;
 using FastContractorProxy.Forwarding;
@@ -23,6 +24,8 @@ internal sealed class ProxyRuntime : IAsyncDisposable
     private readonly Lock _reloadLock = new();
     private volatile AccessSnapshot? _access;
     private int _disposed;
+    private long _policyReloads;
+    private long _policyReloadFailures;
 
     public ProxyRuntime(ProxySettings settings, ILoggerFactory loggerFactory, TimeProvider? time = null)
     {
@@ -62,6 +65,46 @@ internal sealed class ProxyRuntime : IAsyncDisposable
         {
             Audit = new AuditWriter(audit, loggerFactory.CreateLogger("FastContractorProxy.Audit"), Time);
         }
+
+        Metrics = new ProxyMetrics(new MetricsSources
+        {
+            KeySets = Authenticator is null ? null : () => [.. Authenticator.GetKeySetHealth().Select(h =>
+                new KeySetSample(h.Issuer, h.KeyCount, h.LastSuccess, h.ConsecutiveFailures))],
+            Policy = settings.Policy is null ? null : () => new PolicySample(
+                Interlocked.Read(ref _policyReloads), Interlocked.Read(ref _policyReloadFailures), _access?.Version),
+            Audit = Audit is null ? null : () => new AuditSample(Audit.QueueLength, Audit.Written, Audit.Dropped, Audit.WriteFailures),
+        }, timeProvider: Time);
+    }
+
+    public ProxyMetrics Metrics { get; }
+
+    /// <summary>
+    /// The checks behind <c>/readyz</c>: the policy is loaded, every issuer has keys, the audit log is writable.
+    /// </summary>
+    public IReadOnlyList<ReadinessCheck> ReadinessChecks()
+    {
+        var checks = new List<ReadinessCheck>();
+        if (Settings.Policy is not null)
+        {
+            checks.Add(new ReadinessCheck("policy", () => _access is null ? ReadinessResult.NotReady("no policy loaded") : ReadinessResult.Ready));
+        }
+
+        if (Authenticator is not null)
+        {
+            foreach (IssuerKeyStore store in Authenticator.KeyStores)
+            {
+                checks.Add(new ReadinessCheck("issuer " + store.Settings.Issuer, () => store.Health is { KeyCount: > 0 }
+                    ? ReadinessResult.Ready
+                    : ReadinessResult.NotReady("no signing keys loaded: " + (store.Health.LastError ?? "not fetched yet"))));
+            }
+        }
+
+        if (Audit is not null)
+        {
+            checks.Add(new ReadinessCheck("audit", () => Audit.Healthy ? ReadinessResult.Ready : ReadinessResult.NotReady(Audit.Error ?? "cannot write")));
+        }
+
+        return checks;
     }
 
     /// <summary>The audit log writer; null when the configuration has no audit section.</summary>
@@ -115,6 +158,7 @@ internal sealed class ProxyRuntime : IAsyncDisposable
                 if (errors.Count == 0)
                 {
                     Install(CompiledPolicy.Compile(document));
+                    Interlocked.Increment(ref _policyReloads);
                     ProxyLog.PolicyLoaded(_logger, source.FilePath, document.Version);
                     return [];
                 }
@@ -124,6 +168,7 @@ internal sealed class ProxyRuntime : IAsyncDisposable
                 errors = ex.Errors;
             }
 
+            Interlocked.Increment(ref _policyReloadFailures);
             ProxyLog.PolicyReloadFailed(_logger, source.FilePath, string.Join(" ", errors));
             return errors;
         }
@@ -180,5 +225,7 @@ internal sealed class ProxyRuntime : IAsyncDisposable
         {
             await Audit.DisposeAsync().ConfigureAwait(false);
         }
+
+        Metrics.Dispose();
     }
 }

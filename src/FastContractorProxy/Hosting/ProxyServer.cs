@@ -1,4 +1,5 @@
 using System.Net;
+using FastContractorProxy.Admin;
 using FastContractorProxy.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
@@ -21,12 +22,13 @@ internal sealed class ProxyServer : IAsyncDisposable
     private readonly PolicyWatcher? _policyWatcher;
     private int _disposed;
 
-    private ProxyServer(WebApplication app, ProxyRuntime runtime, IReadOnlyList<IPEndPoint> endPoints, ILogger logger)
+    private ProxyServer(WebApplication app, ProxyRuntime runtime, IReadOnlyList<IPEndPoint> endPoints, ILogger logger, AdminServer? admin)
     {
         _app = app;
         _runtime = runtime;
         EndPoints = endPoints;
         _logger = logger;
+        Admin = admin;
         if (runtime.Settings.Policy is { } policy)
         {
             _policyWatcher = new PolicyWatcher(runtime, policy.FilePath, policy.Watch);
@@ -34,6 +36,9 @@ internal sealed class ProxyServer : IAsyncDisposable
     }
 
     internal ProxyRuntime Runtime => _runtime;
+
+    /// <summary>The admin listener, or null when the configuration has none.</summary>
+    internal AdminServer? Admin { get; }
 
     internal PolicyWatcher? PolicyWatcher => _policyWatcher;
 
@@ -94,7 +99,26 @@ internal sealed class ProxyServer : IAsyncDisposable
         }
 
         await runtime.StartAsync(cancellationToken).ConfigureAwait(false);
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        AdminServer? admin = null;
+        if (settings.Admin is { } adminSettings)
+        {
+            admin = new AdminServer(adminSettings, runtime.Metrics, runtime.ReadinessChecks(), configureLogging);
+            await admin.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            if (admin is not null)
+            {
+                await admin.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
 
         ICollection<string> addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
         var endPoints = new List<IPEndPoint>();
@@ -106,7 +130,7 @@ internal sealed class ProxyServer : IAsyncDisposable
             ProxyLog.ProxyStarted(logger, address);
         }
 
-        return new ProxyServer(app, runtime, endPoints, logger);
+        return new ProxyServer(app, runtime, endPoints, logger, admin);
     }
 
     /// <summary>Completes when the host is asked to stop (SIGTERM, Ctrl+C).</summary>
@@ -124,6 +148,13 @@ internal sealed class ProxyServer : IAsyncDisposable
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
         {
             await _app.StopAsync(timeout.Token).ConfigureAwait(false);
+        }
+
+        // The admin listener keeps answering while the data listener drains, then goes before the runtime, which
+        // owns the metrics.
+        if (Admin is not null)
+        {
+            await Admin.DisposeAsync().ConfigureAwait(false);
         }
 
         await _runtime.DisposeAsync().ConfigureAwait(false);

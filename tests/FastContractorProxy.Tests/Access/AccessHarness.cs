@@ -134,12 +134,18 @@ internal sealed class AccessHarness : IAsyncDisposable
             anonymous: true
         """;
 
-    /// <param name="auditSection">YAML lines under <c>audit:</c>, indented by two spaces; null writes no audit log.</param>
-    public static async Task<AccessHarness> StartAsync(string? policy = null, Func<RecordedRequest, UpstreamReply>? reply = null, string? auditSection = null)
+    /// <param name="extraConfiguration">Top-level YAML sections appended to the configuration, such as <c>audit:</c> or <c>admin:</c>.</param>
+    /// <param name="missingKeysForIssuerB">Leave issuer B's key file out, as if its provider were down at start.</param>
+    public static async Task<AccessHarness> StartAsync(string? policy = null, Func<RecordedRequest, UpstreamReply>? reply = null, string? extraConfiguration = null,
+        bool missingKeysForIssuerB = false)
     {
         string folder = Directory.CreateTempSubdirectory("fcp-access-").FullName;
         await File.WriteAllTextAsync(Path.Combine(folder, "keys-a.json"), TestKey.Jwks(KeyA));
-        await File.WriteAllTextAsync(Path.Combine(folder, "keys-b.json"), TestKey.Jwks(KeyB));
+        if (!missingKeysForIssuerB)
+        {
+            await File.WriteAllTextAsync(Path.Combine(folder, "keys-b.json"), TestKey.Jwks(KeyB));
+        }
+
         await File.WriteAllTextAsync(Path.Combine(folder, "policy.yaml"), policy ?? DefaultPolicy);
         RecorderUpstream upstream = RecorderUpstream.Start(reply);
         string configuration = $"""
@@ -166,7 +172,7 @@ internal sealed class AccessHarness : IAsyncDisposable
             policy:
               file: policy.yaml
 
-            """ + (auditSection is null ? "" : "audit:\n" + auditSection);
+            """ + extraConfiguration;
         await File.WriteAllTextAsync(Path.Combine(folder, "config.yaml"), configuration);
         ProxySettings settings = SettingsLoader.LoadFile(Path.Combine(folder, "config.yaml"));
         ProxyServer server = await ProxyServer.StartAsync(settings, logging => { });

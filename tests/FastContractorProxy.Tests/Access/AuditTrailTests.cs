@@ -10,7 +10,7 @@ namespace FastContractorProxy.Tests.Access;
 /// <summary>The audit log the running proxy writes: one record per exchange, field by field, chained and free of secrets.</summary>
 public sealed class AuditTrailTests
 {
-    private const string AuditSection = "  path: audit.log\n  flush_interval: 50ms\n";
+    private const string AuditSection = "audit:\n  path: audit.log\n  flush_interval: 50ms\n";
 
     private static List<JsonElement> ReadRecords(string path) =>
         [.. File.ReadAllLines(path).Select(line => JsonDocument.Parse(line).RootElement.Clone())];
@@ -21,7 +21,7 @@ public sealed class AuditTrailTests
     [Fact]
     public async Task EveryOutcome_OneRecordEach()
     {
-        await using AccessHarness proxy = await AccessHarness.StartAsync(auditSection: AuditSection);
+        await using AccessHarness proxy = await AccessHarness.StartAsync(extraConfiguration: AuditSection);
         string token = AccessHarness.AliceToken(c => c["jti"] = "token-42");
 
         RawResponse allowed = await proxy.SendAsync("GET", "/public/a/../ok?secret=1", token);
@@ -93,7 +93,7 @@ public sealed class AuditTrailTests
     [Fact]
     public async Task VerifyCommand_FindsChangedByte()
     {
-        await using AccessHarness proxy = await AccessHarness.StartAsync(auditSection: AuditSection);
+        await using AccessHarness proxy = await AccessHarness.StartAsync(extraConfiguration: AuditSection);
         for (int i = 0; i < 5; i++)
         {
             await proxy.SendAsync("GET", $"/api/items/{i}", AccessHarness.AliceToken());
@@ -115,7 +115,7 @@ public sealed class AuditTrailTests
     [Fact]
     public async Task RecordCount_MatchesRequestsAfterStop()
     {
-        await using AccessHarness proxy = await AccessHarness.StartAsync(auditSection: "  path: audit.log\n  queue_capacity: 16\n");
+        await using AccessHarness proxy = await AccessHarness.StartAsync(extraConfiguration: "audit:\n  path: audit.log\n  queue_capacity: 16\n");
         string token = AccessHarness.AliceToken();
         const int Clients = 4;
         const int PerClient = 100;
