@@ -161,7 +161,7 @@ internal sealed partial class Http1Connection
         bool unknownLength = response.Framing is ResponseFraming.Chunked or ResponseFraming.CloseDelimited;
 
         // An HTTP/1.0 client cannot receive chunked data: such a response is delimited by closing the connection.
-        bool closeClient = !_head.KeepAlive || (unknownLength && !clientIsHttp11);
+        bool closeClient = !_head.KeepAlive || (unknownLength && !clientIsHttp11) || _draining;
         WriteResponseHead(response, chunked: unknownLength && clientIsHttp11, closeClient);
 
         RelayResult relay = await RelayResponseBodyAsync(upstream, response, chunkToClient: unknownLength && clientIsHttp11,

@@ -101,6 +101,7 @@ internal sealed partial class Http1Connection
         int status = RejectReasons.GetStatusCode(reason);
         string message = RejectReasons.GetMessage(reason);
         AuditRejection(reason);
+        close |= _draining;
         if (status < 500)
         {
             ProxyLog.RequestRejected(_logger, _peerLabel, status, reason.ToString(), _head.ErrorOffset);
@@ -140,7 +141,7 @@ internal sealed partial class Http1Connection
     /// </summary>
     private async ValueTask<bool> RejectWithProblemAsync(int status, string reasonCode, string? challenge)
     {
-        bool close = _head.HasBody || !_head.KeepAlive;
+        bool close = _head.HasBody || !_head.KeepAlive || _draining;
         if (_logger.IsEnabled(Microsoft.Extensions.Logging.LogLevel.Debug))
         {
             ProxyLog.AccessDenied(_logger, Encoding.ASCII.GetString(RequestId), _peerLabel, status, reasonCode);

@@ -46,6 +46,11 @@ internal sealed partial class Http1Connection
     // Canceled when the client is really gone (not on a half-close); upstream waits without a timer use it.
     private readonly CancellationTokenSource _clientGone = new();
 
+    // Set when the server shuts down: the current exchange finishes with Connection: close, and a connection
+    // waiting for its next request is closed at once.
+    private volatile bool _draining;
+    private volatile bool _waitingForRequest;
+
     public Http1Connection(ConnectionContext connection, ProxyRuntime runtime, ILogger logger)
     {
         _connection = connection;
@@ -73,6 +78,8 @@ internal sealed partial class Http1Connection
     {
         using CancellationTokenRegistration registration = _connection.ConnectionClosed.Register(
             static state => ((Http1Connection)state!).OnClientClosed(), this);
+        using CancellationTokenRegistration shutdown = _connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested.Register(
+            static state => ((Http1Connection)state!).OnShutdownRequested(), this) ?? default;
         _runtime.Metrics.ConnectionOpened(Admin.ConnectionProtocol.Http1);
         try
         {
@@ -143,6 +150,15 @@ internal sealed partial class Http1Connection
         }
     }
 
+    private void OnShutdownRequested()
+    {
+        _draining = true;
+        if (_waitingForRequest)
+        {
+            CancelQuietly(_clientTimeout);
+        }
+    }
+
     private void OnClientClosed()
     {
         // Kestrel reports the end of the client's input, which is also what a half-close (shutdown of the
@@ -197,6 +213,11 @@ internal sealed partial class Http1Connection
         _pathLength = 0;
         CancellationToken token = ResetClientTimeout(limits.KeepAliveTimeout);
         bool started = false;
+        _waitingForRequest = true;
+        if (_draining)
+        {
+            return null;
+        }
 
         while (true)
         {
@@ -207,9 +228,14 @@ internal sealed partial class Http1Connection
             }
             catch (OperationCanceledException) when (!ClientGone)
             {
+                _waitingForRequest = false;
                 if (!started)
                 {
-                    ProxyLog.ClientTimedOut(_logger, _peerLabel, "idle keep-alive connection");
+                    if (!_draining)
+                    {
+                        ProxyLog.ClientTimedOut(_logger, _peerLabel, "idle keep-alive connection");
+                    }
+
                     return null;
                 }
 
@@ -219,6 +245,7 @@ internal sealed partial class Http1Connection
             ReadOnlySequence<byte> buffer = result.Buffer;
             if (!started && !buffer.IsEmpty)
             {
+                _waitingForRequest = false;
                 // The header deadline runs from the first byte and is not extended by later bytes.
                 started = true;
                 token = ResetClientTimeout(limits.HeadersTimeout);

@@ -145,7 +145,8 @@ internal sealed class ProxyServer : IAsyncDisposable
 
         ProxyLog.ProxyStopping(_logger);
         _policyWatcher?.Dispose();
-        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        // Kestrel stops accepting and asks every connection to close; requests in flight get until the deadline.
+        using (var timeout = new CancellationTokenSource(_runtime.Limits.ShutdownTimeout))
         {
             await _app.StopAsync(timeout.Token).ConfigureAwait(false);
         }
