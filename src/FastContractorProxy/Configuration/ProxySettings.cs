@@ -19,6 +19,8 @@ internal sealed record ProxySettings
 
     public TransportSettings Transport { get; init; } = new();
 
+    public LoggingSettings Logging { get; init; } = new();
+
     /// <summary>Token issuers and API keys; null when the configuration has no <c>identity</c> section.</summary>
     public IdentitySettings? Identity { get; init; }
 
@@ -42,6 +44,15 @@ internal sealed record ProxySettings
 /// <param name="FilePath">Absolute path; a reload reads it again.</param>
 /// <param name="Watch">Reload when the file changes, besides on SIGHUP.</param>
 internal sealed record PolicySource(string FilePath, bool Watch, PolicyDocument Document);
+
+/// <summary>Console log output: one line per event, as text or as JSON for log shippers.</summary>
+internal sealed record LoggingSettings
+{
+    /// <summary>True writes one JSON object per line; false writes single-line text.</summary>
+    public bool Json { get; init; }
+
+    public Microsoft.Extensions.Logging.LogLevel Level { get; init; } = Microsoft.Extensions.Logging.LogLevel.Information;
+}
 
 /// <summary>Kestrel socket transport settings; measured choices are recorded in docs/benchmarks.md.</summary>
 internal sealed record TransportSettings

@@ -78,7 +78,7 @@ internal static class SettingsLoader
 
         public ProxySettings ReadRoot(YamlMappingNode root)
         {
-            _fields.CheckKeys(root, "configuration", "listeners", "limits", "clusters", "routes", "forwarding", "transport", "identity", "policy", "audit", "admin");
+            _fields.CheckKeys(root, "configuration", "listeners", "limits", "clusters", "routes", "forwarding", "transport", "identity", "policy", "audit", "admin", "logging");
 
             var listeners = new List<IPEndPoint>();
             foreach ((YamlNode node, string path) in _fields.Sequence(root, "listeners", "configuration", required: true))
@@ -136,6 +136,7 @@ internal static class SettingsLoader
             List<RouteSettings> routes = ReadRoutes(root, clusters, policy is not null);
             ForwardingSettings forwarding = ReadForwarding(root);
             TransportSettings transport = ReadTransport(root);
+            LoggingSettings logging = ReadLogging(root);
             if (policy is not null)
             {
                 Errors.AddRange(PolicyBinding.Check(policy.Document, clusters, identity));
@@ -153,6 +154,7 @@ internal static class SettingsLoader
                 Policy = policy,
                 Audit = audit,
                 Admin = admin,
+                Logging = logging,
             };
         }
 
@@ -449,6 +451,41 @@ internal static class SettingsLoader
                 Organization = FieldName("organization", defaults.Organization),
                 Scopes = FieldName("scopes", defaults.Scopes),
             };
+        }
+
+        private LoggingSettings ReadLogging(YamlMappingNode root)
+        {
+            var defaults = new LoggingSettings();
+            if (YamlFields.Child(root, "logging") is not YamlMappingNode node)
+            {
+                return defaults;
+            }
+
+            const string path = "logging";
+            _fields.CheckKeys(node, path, "format", "level");
+            string format = _fields.Scalar(node, "format", path, required: false) ?? "text";
+            if (format is not ("text" or "json"))
+            {
+                Errors.Add($"{path}.format: '{format}' is not a log format; write text or json.");
+            }
+
+            string level = _fields.Scalar(node, "level", path, required: false) ?? "information";
+            Microsoft.Extensions.Logging.LogLevel parsed = level switch
+            {
+                "trace" => Microsoft.Extensions.Logging.LogLevel.Trace,
+                "debug" => Microsoft.Extensions.Logging.LogLevel.Debug,
+                "information" => Microsoft.Extensions.Logging.LogLevel.Information,
+                "warning" => Microsoft.Extensions.Logging.LogLevel.Warning,
+                "error" => Microsoft.Extensions.Logging.LogLevel.Error,
+                _ => Microsoft.Extensions.Logging.LogLevel.None,
+            };
+            if (parsed == Microsoft.Extensions.Logging.LogLevel.None)
+            {
+                Errors.Add($"{path}.level: '{level}' is not a log level; write trace, debug, information, warning or error.");
+                parsed = defaults.Level;
+            }
+
+            return new LoggingSettings { Json = format == "json", Level = parsed };
         }
 
         private TransportSettings ReadTransport(YamlMappingNode root)

@@ -56,8 +56,16 @@ internal sealed class ProxyServer : IAsyncDisposable
         }
         else
         {
-            builder.Logging.AddSimpleConsole(options => options.SingleLine = true);
-            builder.Logging.SetMinimumLevel(LogLevel.Information);
+            if (settings.Logging.Json)
+            {
+                builder.Logging.AddJsonConsole(options => options.UseUtcTimestamp = true);
+            }
+            else
+            {
+                builder.Logging.AddSimpleConsole(options => options.SingleLine = true);
+            }
+
+            builder.Logging.SetMinimumLevel(settings.Logging.Level);
 
             // The host's own start-up lines repeat ProxyStarted, and a bind failure is reported once by the CLI.
             builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);

@@ -19,7 +19,7 @@ public sealed class RunCommandTests : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private string WriteConfiguration(int proxyPort, int upstreamPort, string policy)
+    private string WriteConfiguration(int proxyPort, int upstreamPort, string policy, string extra = "")
     {
         File.WriteAllText(Path.Combine(_folder, "keys.json"), TestKey.Jwks(AccessHarness.KeyA));
         File.WriteAllText(Path.Combine(_folder, "policy.yaml"), policy);
@@ -40,7 +40,8 @@ public sealed class RunCommandTests : IDisposable
               watch: false
             audit:
               path: audit.log
-            """);
+
+            """ + extra);
         return path;
     }
 
@@ -139,6 +140,25 @@ public sealed class RunCommandTests : IDisposable
 
         Assert.Equal(403, before);
         Assert.Equal(200, after);
+    }
+
+    [Fact]
+    public async Task JsonLogFormat_OneObjectPerLine()
+    {
+        int port = FreePort();
+        string config = WriteConfiguration(port, 9, Policy("/api/extra/**"), "logging:\n  format: json\n");
+        await using FcpProcess fcp = FcpProcess.Start("run", "--config", config);
+        await fcp.WaitForOutputAsync("Proxy listening on", TimeSpan.FromSeconds(30));
+        fcp.SendSignal("TERM");
+        await fcp.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        string[] lines = fcp.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        System.Text.Json.JsonElement started = lines
+            .Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement)
+            .First(e => e.GetProperty("EventId").GetInt32() == 1);
+
+        Assert.Equal("Information", started.GetProperty("LogLevel").GetString());
+        Assert.Contains($"127.0.0.1:{port}", started.GetProperty("Message").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
