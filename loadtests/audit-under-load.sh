@@ -93,6 +93,15 @@ stop_proxy() {
   proxy_pid=
 }
 
+# The log rotates at 100 MiB: rotated files (oldest first, by their UTC suffix), then the current one.
+audit_files() {
+  (cd "$work" && LC_ALL=C ls audit.log.* 2>/dev/null | sed "s|^|$work/|"; echo "$work/audit.log")
+}
+
+audit_lines() {
+  cat $(audit_files) | wc -l
+}
+
 load() {  # $1: seconds -> wrk output
   wrk -t1 -c"$connections" -d"${1}s" -H "Authorization: ApiKey $api_key" "http://127.0.0.1:$proxy_port/api/items/1"
 }
@@ -101,15 +110,15 @@ for round in $(seq "$rounds"); do
   for mode in on off; do
     start_proxy "$mode"
     load 10 > /dev/null   # warm-up
-    if [[ $mode == on ]]; then before=$(wc -l < "$work/audit.log"); fi
+    if [[ $mode == on ]]; then before=$(audit_lines); fi
     out=$(load "$seconds")
     rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
     completed=$(awk '/requests in/ {print $1}' <<<"$out")
     errors=$(awk '/Socket errors|Non-2xx/ {e = e $0 "; "} END {print (e == "" ? "none" : e)}' <<<"$out")
     stop_proxy
     if [[ $mode == on ]]; then
-      records=$(( $(wc -l < "$work/audit.log") - before ))
-      verify=$("$work/fcp/fcp" audit verify "$work/audit.log" | head -1)
+      records=$(( $(audit_lines) - before ))
+      verify=$("$work/fcp/fcp" audit verify $(audit_files) | head -1)
       echo "round $round audit-on  rps=$rps completed=$completed records=$records errors=$errors verify: $verify"
     else
       echo "round $round audit-off rps=$rps completed=$completed errors=$errors"
