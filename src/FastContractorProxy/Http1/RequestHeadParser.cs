@@ -336,9 +336,10 @@ internal static class RequestHeadParser
         // Fields named by Connection are hop-by-hop too (RFC 9110 section 7.6.1).
         for (int i = 0; i < fields.Length; i++)
         {
-            if (fields[i].Kind == FieldKind.Connection)
+            if (fields[i].Kind == FieldKind.Connection && DropNamedFields(section, fields, fields[i].Value(section)))
             {
-                DropNamedFields(section, fields, fields[i].Value(section));
+                // A request id the client marked as hop-by-hop is not its end-to-end id; the proxy makes a new one.
+                head.RequestIdField = -1;
             }
         }
 
@@ -412,8 +413,10 @@ internal static class RequestHeadParser
         return RejectReason.None;
     }
 
-    private static void DropNamedFields(ReadOnlySpan<byte> section, Span<FieldLine> fields, ReadOnlySpan<byte> connectionValue)
+    /// <summary>Drops every field the Connection value names; returns true when it names X-Request-Id.</summary>
+    private static bool DropNamedFields(ReadOnlySpan<byte> section, Span<FieldLine> fields, ReadOnlySpan<byte> connectionValue)
     {
+        bool namesRequestId = false;
         foreach (Range memberRange in connectionValue.Split((byte)','))
         {
             ReadOnlySpan<byte> member = HttpChars.TrimWhitespace(connectionValue[memberRange]);
@@ -421,6 +424,8 @@ internal static class RequestHeadParser
             {
                 continue;
             }
+
+            namesRequestId |= FieldSectionParser.NamesMatch(member, "x-request-id"u8);
 
             for (int i = 0; i < fields.Length; i++)
             {
@@ -430,6 +435,8 @@ internal static class RequestHeadParser
                 }
             }
         }
+
+        return namesRequestId;
     }
 
     private static bool IsWebSocketOnly(ReadOnlySpan<byte> upgradeValue)

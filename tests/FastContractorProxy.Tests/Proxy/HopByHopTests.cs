@@ -31,6 +31,26 @@ public class HopByHopTests
         return request;
     }
 
+    [Fact]
+    public async Task ClientRequestId_KeptWhenEndToEnd()
+    {
+        RecordedRequest request = await ForwardAsync("X-Request-Id: client-id-1\r\n");
+
+        Assert.Equal("client-id-1", request.Value("X-Request-Id"));
+    }
+
+    [Theory]
+    [InlineData("Connection: X-Request-Id\r\n")]
+    [InlineData("Connection: keep-alive, x-request-id\r\n")]
+    public async Task ClientRequestId_NamedInConnection_Replaced(string connection)
+    {
+        RecordedRequest request = await ForwardAsync($"X-Request-Id: client-id-1\r\n{connection}");
+
+        string? id = request.Value("X-Request-Id");
+        Assert.NotNull(id);
+        Assert.NotEqual("client-id-1", id);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
