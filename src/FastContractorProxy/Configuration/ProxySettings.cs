@@ -92,6 +92,9 @@ internal sealed record ClientLimits
     /// <summary>Default for routes that do not set their own limit.</summary>
     public long MaxRequestBodyBytes { get; init; } = 10 * 1024 * 1024;
 
+    /// <summary>A WebSocket tunnel with no data in either direction for this long is closed.</summary>
+    public TimeSpan TunnelIdleTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>On shutdown, how long requests in flight may take to finish before their connections are aborted.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }

@@ -213,7 +213,7 @@ internal static class SettingsLoader
 
             const string path = "limits";
             _fields.CheckKeys(node, path, "max_request_line_bytes", "max_header_bytes", "max_header_fields", "max_trailer_bytes", "headers_timeout",
-                "keep_alive_timeout", "response_send_timeout", "min_request_body_rate", "min_request_body_rate_grace", "max_request_body_bytes", "shutdown_timeout");
+                "keep_alive_timeout", "response_send_timeout", "min_request_body_rate", "min_request_body_rate_grace", "max_request_body_bytes", "shutdown_timeout", "tunnel_idle_timeout");
 
             return new ClientLimits
             {
@@ -228,6 +228,7 @@ internal static class SettingsLoader
                 MinRequestBodyRateGrace = _fields.Duration(node, "min_request_body_rate_grace", path, defaults.MinRequestBodyRateGrace),
                 MaxRequestBodyBytes = _fields.Integer(node, "max_request_body_bytes", path, defaults.MaxRequestBodyBytes, 0, long.MaxValue),
                 ShutdownTimeout = _fields.Duration(node, "shutdown_timeout", path, defaults.ShutdownTimeout),
+                TunnelIdleTimeout = _fields.Duration(node, "tunnel_idle_timeout", path, defaults.TunnelIdleTimeout),
             };
         }
 

@@ -306,23 +306,31 @@ internal sealed partial class Http1Connection
         WriteSwitchingProtocolsHead(upstream.ResponseHead);
         await FlushClientAsync().ConfigureAwait(false);
 
-        // TODO: an idle tunnel has no timeout, so a silent WebSocket pins a connection until a peer closes it.
-        Task clientToUpstream = PumpAsync(_input, upstream.Output);
-        Task upstreamToClient = PumpAsync(upstream.Input, _output);
+        // Data in either direction re-arms the idle timer; a tunnel silent for the whole timeout is closed.
+        TimeSpan idleTimeout = _runtime.Limits.TunnelIdleTimeout;
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(_clientGone.Token);
+        idle.CancelAfter(idleTimeout);
+        Task clientToUpstream = PumpAsync(_input, upstream.Output, idle, idleTimeout);
+        Task upstreamToClient = PumpAsync(upstream.Input, _output, idle, idleTimeout);
         await Task.WhenAny(clientToUpstream, upstreamToClient).ConfigureAwait(false);
+        if (idle.IsCancellationRequested && !ClientGone)
+        {
+            ProxyLog.ClientTimedOut(_logger, _peerLabel, "idle WebSocket tunnel");
+        }
 
         upstream.Abort();
         await upstream.DisposeAsync().ConfigureAwait(false);
         _connection.Abort();
     }
 
-    private static async Task PumpAsync(PipeReader source, PipeWriter destination)
+    private static async Task PumpAsync(PipeReader source, PipeWriter destination, CancellationTokenSource idle, TimeSpan idleTimeout)
     {
         try
         {
             while (true)
             {
-                ReadResult result = await source.ReadAsync().ConfigureAwait(false);
+                ReadResult result = await source.ReadAsync(idle.Token).ConfigureAwait(false);
+                idle.CancelAfter(idleTimeout);
                 foreach (ReadOnlyMemory<byte> segment in result.Buffer)
                 {
                     destination.Write(segment.Span);

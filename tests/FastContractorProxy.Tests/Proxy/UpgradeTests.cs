@@ -44,6 +44,26 @@ public class UpgradeTests
     }
 
     [Fact]
+    public async Task WebSocket_IdleTunnelClosed_ActiveTunnelKept()
+    {
+        await using var upstream = RecorderUpstream.Start(_ => UpstreamReply.Text(SwitchingProtocols) with { EchoAfterReply = true });
+        await using var proxy = await TestProxy.StartAsync(upstream, s => s with { Limits = s.Limits with { TunnelIdleTimeout = TimeSpan.FromSeconds(1) } });
+        using var client = proxy.Connect();
+
+        await client.SendAsync(WebSocketRequest);
+        Assert.Equal(101, (await client.ReadResponseAsync()).StatusCode);
+        for (int i = 0; i < 4; i++)
+        {
+            // Traffic every 400 ms keeps the tunnel open past its 1 s idle timeout.
+            await Task.Delay(400);
+            await client.SendAsync("ping");
+            Assert.Equal("ping", Encoding.Latin1.GetString(await client.ReadBytesAsync(4)));
+        }
+
+        Assert.True(await client.IsClosedByPeerAsync(timeoutMs: 5000));
+    }
+
+    [Fact]
     public async Task WebSocketRejected_StaysHttp11()
     {
         await using var upstream = RecorderUpstream.Start(request => UpstreamReply.Ok(request.Target));
