@@ -25,8 +25,16 @@ internal static class Commands
         var check = new Command("check", "Validate a configuration file and its policy, print every error and the policy analysis. Exit codes: 0 valid, 1 invalid.") { fileArgument };
         check.SetAction(parseResult => Check(parseResult.GetValue(fileArgument)!, parseResult.InvocationConfiguration.Output, parseResult.InvocationConfiguration.Error));
 
-        var demo = new Command("demo", $"Run the proxy on {DemoEnvironment.ProxyAddress} with a sample policy, a sample upstream on {DemoEnvironment.UpstreamAddress} and a demo token issuer on {DemoEnvironment.IssuerAddress}.");
-        demo.SetAction((_, cancellationToken) => DemoEnvironment.RunAsync(cancellationToken));
+        var demoPort = new Option<int>("--port")
+        {
+            Description = "Port of the proxy on 127.0.0.1; the sample upstream and the demo issuer use the next two ports.",
+            DefaultValueFactory = _ => 8080,
+        };
+        var demo = new Command("demo", $"Run the proxy on {DemoEnvironment.ProxyAddress} with a sample policy, a sample upstream on {DemoEnvironment.UpstreamAddress} and a demo token issuer on {DemoEnvironment.IssuerAddress}.")
+        {
+            demoPort,
+        };
+        demo.SetAction((parseResult, cancellationToken) => DemoEnvironment.RunAsync(parseResult.GetValue(demoPort), cancellationToken));
 
         var auditFiles = new Argument<FileInfo[]>("files")
         {

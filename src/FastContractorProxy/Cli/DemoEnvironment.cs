@@ -46,12 +46,14 @@ internal static class DemoEnvironment
     ];
 
     /// <summary>Runs the demo on the fixed ports and <see cref="DefaultFolder"/> until SIGINT, SIGTERM or cancellation.</summary>
-    public static async Task<int> RunAsync(CancellationToken cancellationToken)
+    /// <param name="proxyPort">The proxy's port; the sample upstream and the issuer take the next two ports.</param>
+    public static async Task<int> RunAsync(int proxyPort, CancellationToken cancellationToken)
     {
         RunningDemo demo;
         try
         {
-            demo = await StartAsync(DemoPorts.Fixed, DefaultFolder, configureLogging: null, cancellationToken).ConfigureAwait(false);
+            DemoPorts ports = proxyPort == DemoPorts.Fixed.Proxy ? DemoPorts.Fixed : new DemoPorts(proxyPort, proxyPort + 1, proxyPort + 2);
+            demo = await StartAsync(ports, DefaultFolder, configureLogging: null, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -25,7 +25,10 @@ internal sealed class FcpProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>fcp</c> with the arguments; the executable is the one copied next to the test assembly.</summary>
-    public static FcpProcess Start(params string[] arguments)
+    public static FcpProcess Start(params string[] arguments) => Start(null, arguments);
+
+    /// <param name="temporaryFolder">The TMPDIR of the process, or null to inherit it.</param>
+    public static FcpProcess Start(string? temporaryFolder, params string[] arguments)
     {
         string executable = Path.Combine(AppContext.BaseDirectory, "fcp");
         var start = new ProcessStartInfo(executable)
@@ -34,6 +37,11 @@ internal sealed class FcpProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (temporaryFolder is not null)
+        {
+            start.Environment["TMPDIR"] = temporaryFolder;
+        }
+
         foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -49,9 +57,11 @@ internal sealed class FcpProcess : IAsyncDisposable
     }
 
     /// <summary>Runs <c>fcp</c> to completion and returns its exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(params string[] arguments)
+    public static Task<(int ExitCode, string Output)> RunAsync(params string[] arguments) => RunAsync(null, arguments);
+
+    public static async Task<(int ExitCode, string Output)> RunAsync(string? temporaryFolder, params string[] arguments)
     {
-        await using FcpProcess fcp = Start(arguments);
+        await using FcpProcess fcp = Start(temporaryFolder, arguments);
         int exit = await fcp.WaitForExitAsync(TimeSpan.FromSeconds(60));
         return (exit, fcp.Output);
     }
