@@ -47,7 +47,7 @@ public sealed partial class DemoCommandTests : IDisposable
     public async Task DemoProcess_PrintedCommandsGiveTheirStatus()
     {
         int port = FreePortTriple();
-        await using FcpProcess demo = FcpProcess.Start(_temporary, "demo", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await using FcpProcess demo = FcpProcess.StartIn(_temporary, "demo", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await demo.WaitForOutputAsync("Press Ctrl+C", TimeSpan.FromSeconds(60));
         string output = demo.Output.Replace("\r", "", StringComparison.Ordinal);
         Dictionary<string, string> tokens = output.Split('\n')
@@ -73,7 +73,7 @@ public sealed partial class DemoCommandTests : IDisposable
                 $"{command.Value}: got {(int)response.StatusCode}");
         }
 
-        (int tokenExit, string token) = await FcpProcess.RunAsync(_temporary, "token", "--demo", "bob");
+        (int tokenExit, string token) = await FcpProcess.RunInAsync(_temporary, "token", "--demo", "bob");
         using var admin = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{port}/admin/users");
         admin.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Trim());
         using HttpResponseMessage adminResponse = await client.SendAsync(admin);
@@ -89,7 +89,7 @@ public sealed partial class DemoCommandTests : IDisposable
     [Fact]
     public async Task TokenCommand_NoDemoRunning_Exit1()
     {
-        (int exit, string output) = await FcpProcess.RunAsync(_temporary, "token", "--demo", "alice");
+        (int exit, string output) = await FcpProcess.RunInAsync(_temporary, "token", "--demo", "alice");
 
         Assert.Equal(1, exit);
         Assert.Contains("No demo is running", output, StringComparison.Ordinal);

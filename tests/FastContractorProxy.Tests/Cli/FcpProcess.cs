@@ -25,10 +25,10 @@ internal sealed class FcpProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>fcp</c> with the arguments; the executable is the one copied next to the test assembly.</summary>
-    public static FcpProcess Start(params string[] arguments) => Start(null, arguments);
+    public static FcpProcess Start(params string[] arguments) => StartIn(null, arguments);
 
     /// <param name="temporaryFolder">The TMPDIR of the process, or null to inherit it.</param>
-    public static FcpProcess Start(string? temporaryFolder, params string[] arguments)
+    public static FcpProcess StartIn(string? temporaryFolder, params string[] arguments)
     {
         string executable = Path.Combine(AppContext.BaseDirectory, "fcp");
         var start = new ProcessStartInfo(executable)
@@ -57,11 +57,11 @@ internal sealed class FcpProcess : IAsyncDisposable
     }
 
     /// <summary>Runs <c>fcp</c> to completion and returns its exit code and output.</summary>
-    public static Task<(int ExitCode, string Output)> RunAsync(params string[] arguments) => RunAsync(null, arguments);
+    public static Task<(int ExitCode, string Output)> RunAsync(params string[] arguments) => RunInAsync(null, arguments);
 
-    public static async Task<(int ExitCode, string Output)> RunAsync(string? temporaryFolder, params string[] arguments)
+    public static async Task<(int ExitCode, string Output)> RunInAsync(string? temporaryFolder, params string[] arguments)
     {
-        await using FcpProcess fcp = Start(temporaryFolder, arguments);
+        await using FcpProcess fcp = StartIn(temporaryFolder, arguments);
         int exit = await fcp.WaitForExitAsync(TimeSpan.FromSeconds(60));
         return (exit, fcp.Output);
     }
