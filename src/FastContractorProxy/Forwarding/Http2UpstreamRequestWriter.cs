@@ -58,23 +58,7 @@ internal static class Http2UpstreamRequestWriter
         }
 
         WriteForwardedFor(output, fields, head.FirstRegularFieldIndex, keepForwardedFor && anyForwardedFor, values.PeerAddress);
-        HeadWriter.WriteField(output, "X-Forwarded-Proto"u8, values.Scheme);
-        HeadWriter.WriteField(output, "X-Forwarded-Host"u8, authority);
-        HeadWriter.WriteField(output, "X-Request-Id"u8, values.RequestId);
-        if (values.ContractorId is not null)
-        {
-            HeadWriter.WriteTextField(output, filter.ContractorIdField, values.ContractorId);
-        }
-
-        if (values.Organization is not null)
-        {
-            HeadWriter.WriteTextField(output, filter.OrganizationField, values.Organization);
-        }
-
-        if (values.Scopes is { Length: > 0 })
-        {
-            HeadWriter.WriteTextField(output, filter.ScopesField, values.Scopes);
-        }
+        RequestWriter.WriteProxyFields(output, authority, filter, values);
 
         if (head.ContentLength >= 0)
         {
@@ -125,16 +109,7 @@ internal static class Http2UpstreamRequestWriter
                     continue;
                 }
 
-                ReadOnlySpan<byte> value = fields.GetValue(i);
-                foreach (Range range in value.Split((byte)','))
-                {
-                    ReadOnlySpan<byte> entry = HttpChars.TrimWhitespace(value[range]);
-                    if (System.Net.IPAddress.TryParse(entry, out _))
-                    {
-                        output.Write(entry);
-                        output.Write(", "u8);
-                    }
-                }
+                RequestWriter.WriteForwardedForEntries(output, fields.GetValue(i));
             }
         }
 

@@ -76,23 +76,7 @@ internal static class RequestWriter
         }
 
         WriteForwardedFor(output, head, keepForwardedFor && forwardedForFields > 0, values.PeerAddress);
-        HeadWriter.WriteField(output, "X-Forwarded-Proto"u8, values.Scheme);
-        HeadWriter.WriteField(output, "X-Forwarded-Host"u8, head[head.Authority]);
-        HeadWriter.WriteField(output, "X-Request-Id"u8, values.RequestId);
-        if (values.ContractorId is not null)
-        {
-            HeadWriter.WriteTextField(output, filter.ContractorIdField, values.ContractorId);
-        }
-
-        if (values.Organization is not null)
-        {
-            HeadWriter.WriteTextField(output, filter.OrganizationField, values.Organization);
-        }
-
-        if (values.Scopes is { Length: > 0 })
-        {
-            HeadWriter.WriteTextField(output, filter.ScopesField, values.Scopes);
-        }
+        WriteProxyFields(output, head[head.Authority], filter, values);
 
         if (head.WebSocketUpgrade)
         {
@@ -111,6 +95,45 @@ internal static class RequestWriter
         output.Write("\r\n"u8);
     }
 
+    /// <summary>
+    /// Writes the fields the proxy owns after X-Forwarded-For: X-Forwarded-Proto and -Host, X-Request-Id and the
+    /// identity fields. HTTP/1.1 and HTTP/2 requests share it, so both send the upstream the same fields.
+    /// </summary>
+    internal static void WriteProxyFields(IBufferWriter<byte> output, ReadOnlySpan<byte> authority, FieldFilter filter, scoped in ForwardedValues values)
+    {
+        HeadWriter.WriteField(output, "X-Forwarded-Proto"u8, values.Scheme);
+        HeadWriter.WriteField(output, "X-Forwarded-Host"u8, authority);
+        HeadWriter.WriteField(output, "X-Request-Id"u8, values.RequestId);
+        if (values.ContractorId is not null)
+        {
+            HeadWriter.WriteTextField(output, filter.ContractorIdField, values.ContractorId);
+        }
+
+        if (values.Organization is not null)
+        {
+            HeadWriter.WriteTextField(output, filter.OrganizationField, values.Organization);
+        }
+
+        if (values.Scopes is { Length: > 0 })
+        {
+            HeadWriter.WriteTextField(output, filter.ScopesField, values.Scopes);
+        }
+    }
+
+    /// <summary>Writes the entries of one X-Forwarded-For value of a trusted peer that are IP addresses, each followed by ", ".</summary>
+    internal static void WriteForwardedForEntries(IBufferWriter<byte> output, ReadOnlySpan<byte> value)
+    {
+        foreach (Range range in value.Split((byte)','))
+        {
+            ReadOnlySpan<byte> entry = HttpChars.TrimWhitespace(value[range]);
+            if (System.Net.IPAddress.TryParse(entry, out _))
+            {
+                output.Write(entry);
+                output.Write(", "u8);
+            }
+        }
+    }
+
     // A trusted peer's chain is kept, each entry checked as an IP address; the peer is always appended last.
     private static void WriteForwardedFor(IBufferWriter<byte> output, RequestHead head, bool keepChain, ReadOnlySpan<byte> peer)
     {
@@ -126,16 +149,7 @@ internal static class RequestWriter
                     continue;
                 }
 
-                ReadOnlySpan<byte> value = field.Value(section);
-                foreach (Range range in value.Split((byte)','))
-                {
-                    ReadOnlySpan<byte> entry = HttpChars.TrimWhitespace(value[range]);
-                    if (System.Net.IPAddress.TryParse(entry, out _))
-                    {
-                        output.Write(entry);
-                        output.Write(", "u8);
-                    }
-                }
+                WriteForwardedForEntries(output, field.Value(section));
             }
         }
 

@@ -9,8 +9,6 @@ namespace FastContractorProxy.Hosting;
 
 internal sealed partial class Http1Connection
 {
-    private static readonly string[] RejectCodes = Enum.GetNames<RejectReason>().Select(SnakeCase).ToArray();
-
     // The audit record of the current exchange, filled as the exchange goes on; null when audit is off.
     private AuditRecord? _audit;
     private long _exchangeStarted;
@@ -66,38 +64,20 @@ internal sealed partial class Http1Connection
     private void AuditAccess()
     {
         _outcome = _access.AuditDecision;
-        if (_audit is not { } record)
+        if (_audit is { } record)
         {
-            return;
-        }
-
-        bool hasPolicy = _runtime.Access is not null;
-        record.Route = _access.RouteId;
-        record.Decision = _access.AuditDecision;
-        record.Reason = _access.Status == 0 && !hasPolicy ? null : _access.Reason ?? _access.Decision.Reason.Code();
-        record.Rule = _access.Decision.RuleId;
-        record.PolicyVersion = _runtime.Access?.Version;
-        record.AuthenticationMicroseconds = TicksToMicroseconds(_access.AuthenticationTicks);
-        record.AuthorizationMicroseconds = TicksToMicroseconds(_access.AuthorizationTicks);
-        if (_access.Caller is { } caller)
-        {
-            record.UserId = _access.ContractorId(hasPolicy);
-            record.Organization = _access.Organization(hasPolicy);
-            record.AuthMethod = caller.Method == AuthMethod.Jwt ? "jwt" : "api_key";
-            record.TokenId = caller.Method == AuthMethod.Jwt ? caller.TokenId : caller.Subject;
+            ExchangeAudit.RecordAccess(record, _access, _runtime.Access);
         }
     }
 
     /// <summary>Records a response the proxy sent itself: a rejection, an upstream failure, a 401 or a 403.</summary>
     private void AuditRejection(RejectReason reason)
     {
-        bool upstream = reason is RejectReason.UpstreamConnectFailed or RejectReason.UpstreamConnectTimeout or RejectReason.UpstreamClosed or
-            RejectReason.UpstreamResponseTimeout or RejectReason.UpstreamInvalidResponse;
-        _outcome = upstream ? AuditDecision.UpstreamError : AuditDecision.Rejected;
+        _outcome = ExchangeAudit.DecisionFor(reason);
         if (_audit is { } record)
         {
             record.Decision = _outcome;
-            record.Reason = RejectCodes[(int)reason];
+            record.Reason = ExchangeAudit.Code(reason);
         }
     }
 
@@ -106,7 +86,7 @@ internal sealed partial class Http1Connection
         if (_audit is { } record)
         {
             record.Upstream = destination;
-            record.UpstreamMicroseconds = TicksToMicroseconds(Stopwatch.GetTimestamp() - startedTimestamp);
+            record.UpstreamMicroseconds = ExchangeAudit.Microseconds(Stopwatch.GetTimestamp() - startedTimestamp);
         }
     }
 
@@ -141,21 +121,10 @@ internal sealed partial class Http1Connection
 
         record.RequestBodyBytes = _requestBodyBytes;
         record.ResponseBodyBytes = _responseBodyBytes;
-        record.TotalMicroseconds = TicksToMicroseconds(Stopwatch.GetTimestamp() - _exchangeStarted);
+        record.TotalMicroseconds = ExchangeAudit.Microseconds(Stopwatch.GetTimestamp() - _exchangeStarted);
         record.Decision ??= AuditDecision.Rejected;
 
-        AuditWriter writer = _runtime.Audit!;
-        if (!writer.TryEnqueue(record))
-        {
-            if (writer.Settings.FullPolicy == AuditFullPolicy.Block)
-            {
-                await writer.EnqueueAsync(record).ConfigureAwait(false);
-            }
-            else
-            {
-                writer.Return(record);
-            }
-        }
+        await ExchangeAudit.SubmitAsync(_runtime.Audit!, record).ConfigureAwait(false);
     }
 
     private static RequestDecision ToRequestDecision(AuditDecision decision) => decision switch
@@ -166,22 +135,4 @@ internal sealed partial class Http1Connection
         AuditDecision.UpstreamError => RequestDecision.UpstreamError,
         _ => RequestDecision.Rejected,
     };
-
-    private static long TicksToMicroseconds(long ticks) => ticks * 1_000_000 / Stopwatch.Frequency;
-
-    private static string SnakeCase(string name)
-    {
-        var text = new System.Text.StringBuilder(name.Length + 8);
-        for (int i = 0; i < name.Length; i++)
-        {
-            if (char.IsUpper(name[i]) && i > 0)
-            {
-                text.Append('_');
-            }
-
-            text.Append(char.ToLowerInvariant(name[i]));
-        }
-
-        return text.ToString();
-    }
 }

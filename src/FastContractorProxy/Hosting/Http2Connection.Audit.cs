@@ -8,8 +8,6 @@ namespace FastContractorProxy.Hosting;
 
 internal sealed partial class Http2Connection
 {
-    private static readonly string[] RejectCodes = Enum.GetNames<RejectReason>().Select(SnakeCase).ToArray();
-
     /// <summary>Rents the audit record of a stream's exchange and fills in the method, target and authority of the request.</summary>
     private void BeginAudit(Http2Stream stream)
     {
@@ -45,26 +43,9 @@ internal sealed partial class Http2Connection
     /// <summary>Records who the caller is and what the policy decided.</summary>
     private void AuditAccess(Http2Stream stream)
     {
-        if (stream.Audit is not { } record)
+        if (stream.Audit is { } record)
         {
-            return;
-        }
-
-        AccessResult access = stream.Access;
-        bool hasPolicy = _runtime.Access is not null;
-        record.Route = access.RouteId;
-        record.Decision = access.AuditDecision;
-        record.Reason = access.Status == 0 && !hasPolicy ? null : access.Reason ?? access.Decision.Reason.Code();
-        record.Rule = access.Decision.RuleId;
-        record.PolicyVersion = _runtime.Access?.Version;
-        record.AuthenticationMicroseconds = TicksToMicroseconds(access.AuthenticationTicks);
-        record.AuthorizationMicroseconds = TicksToMicroseconds(access.AuthorizationTicks);
-        if (access.Caller is { } caller)
-        {
-            record.UserId = access.ContractorId(hasPolicy);
-            record.Organization = access.Organization(hasPolicy);
-            record.AuthMethod = caller.Method == AuthMethod.Jwt ? "jwt" : "api_key";
-            record.TokenId = caller.Method == AuthMethod.Jwt ? caller.TokenId : caller.Subject;
+            ExchangeAudit.RecordAccess(record, stream.Access, _runtime.Access);
         }
     }
 
@@ -72,10 +53,8 @@ internal sealed partial class Http2Connection
     {
         if (stream.Audit is { } record)
         {
-            bool upstream = reason is RejectReason.UpstreamConnectFailed or RejectReason.UpstreamConnectTimeout or RejectReason.UpstreamClosed or
-                RejectReason.UpstreamResponseTimeout or RejectReason.UpstreamInvalidResponse;
-            record.Decision = upstream ? AuditDecision.UpstreamError : AuditDecision.Rejected;
-            record.Reason = RejectCodes[(int)reason];
+            record.Decision = ExchangeAudit.DecisionFor(reason);
+            record.Reason = ExchangeAudit.Code(reason);
         }
     }
 
@@ -84,7 +63,7 @@ internal sealed partial class Http2Connection
         if (stream.Audit is { } record)
         {
             record.Upstream = destination;
-            record.UpstreamMicroseconds = TicksToMicroseconds(Stopwatch.GetTimestamp() - startedTimestamp);
+            record.UpstreamMicroseconds = ExchangeAudit.Microseconds(Stopwatch.GetTimestamp() - startedTimestamp);
         }
     }
 
@@ -119,38 +98,9 @@ internal sealed partial class Http2Connection
 
         record.RequestBodyBytes = stream.RequestBodyBytes;
         record.ResponseBodyBytes = stream.ResponseBodyBytes;
-        record.TotalMicroseconds = TicksToMicroseconds(Stopwatch.GetTimestamp() - stream.ExchangeStarted);
+        record.TotalMicroseconds = ExchangeAudit.Microseconds(Stopwatch.GetTimestamp() - stream.ExchangeStarted);
         record.Decision ??= AuditDecision.Rejected;
 
-        AuditWriter writer = _runtime.Audit!;
-        if (!writer.TryEnqueue(record))
-        {
-            if (writer.Settings.FullPolicy == AuditFullPolicy.Block)
-            {
-                await writer.EnqueueAsync(record).ConfigureAwait(false);
-            }
-            else
-            {
-                writer.Return(record);
-            }
-        }
-    }
-
-    private static long TicksToMicroseconds(long ticks) => ticks * 1_000_000 / Stopwatch.Frequency;
-
-    private static string SnakeCase(string name)
-    {
-        var text = new System.Text.StringBuilder(name.Length + 8);
-        for (int i = 0; i < name.Length; i++)
-        {
-            if (char.IsUpper(name[i]) && i > 0)
-            {
-                text.Append('_');
-            }
-
-            text.Append(char.ToLowerInvariant(name[i]));
-        }
-
-        return text.ToString();
+        await ExchangeAudit.SubmitAsync(_runtime.Audit!, record).ConfigureAwait(false);
     }
 }
