@@ -21,6 +21,8 @@ internal sealed record ProxySettings
 
     public LoggingSettings Logging { get; init; } = new();
 
+    public Http2Limits Http2 { get; init; } = Http2Limits.Default;
+
     /// <summary>Token issuers and API keys; null when the configuration has no <c>identity</c> section.</summary>
     public IdentitySettings? Identity { get; init; }
 

@@ -4,7 +4,7 @@ using YamlDotNet.RepresentationModel;
 
 namespace FastContractorProxy.Configuration;
 
-/// <summary>Readers of the optional sections: policy, forwarding, logging and transport.</summary>
+/// <summary>Readers of the optional sections: policy, forwarding, HTTP/2, logging and transport.</summary>
 internal static partial class SettingsLoader
 {
     private sealed partial class Reader
@@ -128,6 +128,37 @@ internal static partial class SettingsLoader
                 ContractorId = FieldName("contractor_id", defaults.ContractorId),
                 Organization = FieldName("organization", defaults.Organization),
                 Scopes = FieldName("scopes", defaults.Scopes),
+            };
+        }
+
+        private Http2Limits ReadHttp2(YamlMappingNode root)
+        {
+            Http2Limits defaults = Http2Limits.Default;
+            if (YamlFields.Child(root, "http2") is not YamlMappingNode node)
+            {
+                return defaults;
+            }
+
+            const string path = "http2";
+            _fields.CheckKeys(node, path, "max_concurrent_streams", "initial_stream_window_size", "connection_window_size", "max_field_block_bytes",
+                "max_continuation_frames", "budget_window", "max_resets_received", "max_resets_sent", "max_pings", "max_settings", "max_priorities",
+                "max_empty_frames", "send_window_timeout");
+            const int MaxWindow = int.MaxValue;
+            return new Http2Limits
+            {
+                MaxConcurrentStreams = (int)_fields.Integer(node, "max_concurrent_streams", path, defaults.MaxConcurrentStreams, 1, 10_000),
+                InitialStreamWindowSize = (int)_fields.Integer(node, "initial_stream_window_size", path, defaults.InitialStreamWindowSize, 16 * 1024, MaxWindow),
+                ConnectionWindowSize = (int)_fields.Integer(node, "connection_window_size", path, defaults.ConnectionWindowSize, 65_535, MaxWindow),
+                MaxFieldBlockBytes = (int)_fields.Integer(node, "max_field_block_bytes", path, defaults.MaxFieldBlockBytes, 1024, 1 << 20),
+                MaxContinuationFrames = (int)_fields.Integer(node, "max_continuation_frames", path, defaults.MaxContinuationFrames, 0, 1000),
+                BudgetWindow = _fields.Duration(node, "budget_window", path, defaults.BudgetWindow),
+                MaxResetsReceived = (int)_fields.Integer(node, "max_resets_received", path, defaults.MaxResetsReceived, 1, 1_000_000),
+                MaxResetsSent = (int)_fields.Integer(node, "max_resets_sent", path, defaults.MaxResetsSent, 1, 1_000_000),
+                MaxPings = (int)_fields.Integer(node, "max_pings", path, defaults.MaxPings, 1, 1_000_000),
+                MaxSettings = (int)_fields.Integer(node, "max_settings", path, defaults.MaxSettings, 1, 1_000_000),
+                MaxPriorities = (int)_fields.Integer(node, "max_priorities", path, defaults.MaxPriorities, 1, 1_000_000),
+                MaxEmptyFrames = (int)_fields.Integer(node, "max_empty_frames", path, defaults.MaxEmptyFrames, 1, 1_000_000),
+                SendWindowTimeout = _fields.Duration(node, "send_window_timeout", path, defaults.SendWindowTimeout),
             };
         }
 

@@ -78,7 +78,7 @@ internal static partial class SettingsLoader
 
         public ProxySettings ReadRoot(YamlMappingNode root)
         {
-            _fields.CheckKeys(root, "configuration", "listeners", "limits", "clusters", "routes", "forwarding", "transport", "identity", "policy", "audit", "admin", "logging");
+            _fields.CheckKeys(root, "configuration", "listeners", "limits", "clusters", "routes", "forwarding", "transport", "identity", "policy", "audit", "admin", "logging", "http2");
 
             var listeners = new List<IPEndPoint>();
             foreach ((YamlNode node, string path) in _fields.Sequence(root, "listeners", "configuration", required: true))
@@ -137,6 +137,7 @@ internal static partial class SettingsLoader
             ForwardingSettings forwarding = ReadForwarding(root);
             TransportSettings transport = ReadTransport(root);
             LoggingSettings logging = ReadLogging(root);
+            Http2Limits http2 = ReadHttp2(root);
             if (policy is not null)
             {
                 Errors.AddRange(PolicyBinding.Check(policy.Document, clusters, identity));
@@ -155,6 +156,7 @@ internal static partial class SettingsLoader
                 Audit = audit,
                 Admin = admin,
                 Logging = logging,
+                Http2 = http2,
             };
         }
 

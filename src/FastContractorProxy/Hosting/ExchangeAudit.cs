@@ -58,6 +58,15 @@ internal static class ExchangeAudit
         return ValueTask.CompletedTask;
     }
 
+    public static Admin.RequestDecision ToRequestDecision(AuditDecision decision) => decision switch
+    {
+        AuditDecision.Allow => Admin.RequestDecision.Allow,
+        AuditDecision.Deny => Admin.RequestDecision.Deny,
+        AuditDecision.Unauthenticated => Admin.RequestDecision.Unauthenticated,
+        AuditDecision.UpstreamError => Admin.RequestDecision.UpstreamError,
+        _ => Admin.RequestDecision.Rejected,
+    };
+
     public static long Microseconds(long stopwatchTicks) => stopwatchTicks * 1_000_000 / Stopwatch.Frequency;
 
     private static string SnakeCase(string name)

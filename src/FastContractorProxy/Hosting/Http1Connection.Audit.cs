@@ -106,7 +106,7 @@ internal sealed partial class Http1Connection
     /// </summary>
     private async ValueTask EndExchangeAsync()
     {
-        _runtime.Metrics.RecordRequest(_access.RouteId, _head.Method, _statusCode, ToRequestDecision(_outcome), _access.Contractor?.Id,
+        _runtime.Metrics.RecordRequest(_access.RouteId, _head.Method, _statusCode, ExchangeAudit.ToRequestDecision(_outcome), _access.Contractor?.Id,
             Stopwatch.GetElapsedTime(_exchangeStarted));
         if (_audit is not { } record)
         {
@@ -127,12 +127,4 @@ internal sealed partial class Http1Connection
         await ExchangeAudit.SubmitAsync(_runtime.Audit!, record).ConfigureAwait(false);
     }
 
-    private static RequestDecision ToRequestDecision(AuditDecision decision) => decision switch
-    {
-        AuditDecision.Allow => RequestDecision.Allow,
-        AuditDecision.Deny => RequestDecision.Deny,
-        AuditDecision.Unauthenticated => RequestDecision.Unauthenticated,
-        AuditDecision.UpstreamError => RequestDecision.UpstreamError,
-        _ => RequestDecision.Rejected,
-    };
 }

@@ -43,6 +43,7 @@ internal sealed partial class Http2Connection
     /// <summary>Records who the caller is and what the policy decided.</summary>
     private void AuditAccess(Http2Stream stream)
     {
+        stream.Outcome = stream.Access.AuditDecision;
         if (stream.Audit is { } record)
         {
             ExchangeAudit.RecordAccess(record, stream.Access, _runtime.Access);
@@ -51,9 +52,10 @@ internal sealed partial class Http2Connection
 
     private static void AuditRejection(Http2Stream stream, RejectReason reason)
     {
+        stream.Outcome = ExchangeAudit.DecisionFor(reason);
         if (stream.Audit is { } record)
         {
-            record.Decision = ExchangeAudit.DecisionFor(reason);
+            record.Decision = stream.Outcome;
             record.Reason = ExchangeAudit.Code(reason);
         }
     }
@@ -69,6 +71,7 @@ internal sealed partial class Http2Connection
 
     private static void AuditFailure(Http2Stream stream, string reason)
     {
+        stream.Outcome = AuditDecision.UpstreamError;
         if (stream.Audit is { } record)
         {
             record.Decision = AuditDecision.UpstreamError;

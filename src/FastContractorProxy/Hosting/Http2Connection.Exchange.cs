@@ -28,12 +28,16 @@ internal sealed partial class Http2Connection
             }
 
             BeginAudit(stream);
+            _runtime.Metrics.StreamOpened();
             try
             {
                 await HandleExchangeAsync(stream).ConfigureAwait(false);
             }
             finally
             {
+                _runtime.Metrics.StreamClosed();
+                _runtime.Metrics.RecordRequest(stream.Access.RouteId, stream.Method, stream.StatusCode, ExchangeAudit.ToRequestDecision(stream.Outcome),
+                    stream.Access.Contractor?.Id, System.Diagnostics.Stopwatch.GetElapsedTime(stream.ExchangeStarted));
                 await EndAuditAsync(stream).ConfigureAwait(false);
             }
         }
@@ -319,6 +323,7 @@ internal sealed partial class Http2Connection
             stream.BodyDiscarded = true;
         }
 
+        stream.StatusCode = status;
         if (stream.Audit is { } record)
         {
             record.StatusCode = status;

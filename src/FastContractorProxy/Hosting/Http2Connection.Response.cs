@@ -105,6 +105,7 @@ internal sealed partial class Http2Connection
             _ => true,
         };
 
+        stream.StatusCode = response.StatusCode;
         if (stream.Audit is { } record)
         {
             record.StatusCode = response.StatusCode;

@@ -100,6 +100,10 @@ internal sealed partial class Http2Connection
         public int RequestIdLength;
         public AccessResult Access;
         public AuditRecord? Audit;
+
+        // The status sent to the client and the exchange's outcome, for metrics; kept whether or not audit is on.
+        public int StatusCode;
+        public AuditDecision Outcome = AuditDecision.Rejected;
         public long ExchangeStarted;
         public long RequestBodyBytes;
         public long ResponseBodyBytes;

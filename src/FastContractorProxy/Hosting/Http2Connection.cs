@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net;
 using System.Text;
+using FastContractorProxy.Configuration;
 using FastContractorProxy.Http2;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
@@ -80,6 +81,7 @@ internal sealed partial class Http2Connection
         CancellationToken closeRequested = _connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested ?? default;
         using CancellationTokenRegistration drain = closeRequested.Register(
             static state => ((Http2Connection)state!).RequestDrain(), this);
+        _runtime.Metrics.ConnectionOpened(Admin.ConnectionProtocol.Http2);
         try
         {
             if (!await ReadPrefaceAsync().ConfigureAwait(false))
@@ -119,6 +121,7 @@ internal sealed partial class Http2Connection
         }
         finally
         {
+            _runtime.Metrics.ConnectionClosed(Admin.ConnectionProtocol.Http2);
             // The full fence orders this write before the read of the running count below, which pairs with
             // the decrement and the read of _closing in OnStreamFinished.
             Interlocked.Exchange(ref _closingFlag, 1);

@@ -19,8 +19,7 @@ internal sealed class ProxyConnectionHandler(ProxyRuntime runtime, ILoggerFactor
         ConnectionProtocol protocol = await DetectProtocolAsync(connection).ConfigureAwait(false);
         if (protocol == ConnectionProtocol.Http2)
         {
-            // NOTE: the HTTP/2 limits are the defaults until configuration keys exist for them.
-            await new Http2Connection(connection, runtime, Http2Limits.Default, _logger).RunAsync().ConfigureAwait(false);
+            await new Http2Connection(connection, runtime, runtime.Settings.Http2, _logger).RunAsync().ConfigureAwait(false);
         }
         else if (protocol == ConnectionProtocol.Http1)
         {

@@ -42,6 +42,27 @@ public sealed class AdminEndpointTests
     }
 
     [Fact]
+    public async Task Metrics_CountHttp2Streams()
+    {
+        await using AccessHarness proxy = await AccessHarness.StartAsync(extraConfiguration: AdminSection);
+        using var client = new HttpClient { DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AccessHarness.AliceToken());
+        client.DefaultRequestHeaders.Host = "api.example.test";
+        for (int i = 0; i < 2; i++)
+        {
+            using HttpResponseMessage response = await client.GetAsync($"http://127.0.0.1:{proxy.Port}/api/items/{i}");
+            Assert.Equal(HttpVersion.Version20, response.Version);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        (_, string body) = await GetAsync(proxy, "/metrics");
+        PrometheusText scrape = PrometheusText.Parse(body);
+
+        Assert.Equal(2, scrape.Value("fcp_requests_total", ("user_id", "alice"), ("fcp_decision", "allow")));
+        Assert.Equal(1, scrape.Value("fcp_connections_active", ("network_protocol_version", "2")));
+    }
+
+    [Fact]
     public async Task Readiness_ReadyWithKeysAndPolicy()
     {
         await using AccessHarness proxy = await AccessHarness.StartAsync(extraConfiguration: AdminSection);

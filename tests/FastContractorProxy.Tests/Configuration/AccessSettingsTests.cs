@@ -139,6 +139,26 @@ public sealed class AccessSettingsTests : IDisposable
     }
 
     [Fact]
+    public void Http2Limits_Read()
+    {
+        ProxySettings settings = Parse("routes:\n  - id: r\n    cluster: backend\nhttp2:\n  max_concurrent_streams: 10\n  max_pings: 50\n  budget_window: 5s\n");
+
+        Assert.Equal(10, settings.Http2.MaxConcurrentStreams);
+        Assert.Equal(50, settings.Http2.MaxPings);
+        Assert.Equal(TimeSpan.FromSeconds(5), settings.Http2.BudgetWindow);
+        Assert.Equal(Http2Limits.Default.MaxSettings, settings.Http2.MaxSettings);
+    }
+
+    [Fact]
+    public void Http2Limits_OutOfRange_Rejected()
+    {
+        string[] errors = Errors("routes:\n  - id: r\n    cluster: backend\nhttp2:\n  max_concurrent_streams: 0\n  max_pingz: 5\n");
+
+        Assert.Contains(errors, e => e.Contains("max_concurrent_streams", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("unknown key 'max_pingz'", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void CaseInsensitiveRoute_Read()
     {
         ProxySettings settings = Parse("routes:\n  - id: r\n    cluster: backend\n    case_insensitive: true\n");

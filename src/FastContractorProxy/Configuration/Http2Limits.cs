@@ -1,4 +1,4 @@
-namespace FastContractorProxy.Hosting;
+namespace FastContractorProxy.Configuration;
 
 /// <summary>
 /// Limits of one HTTP/2 client connection. The defaults follow common server practice: nginx allows 128
