@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using FastContractorProxy.Configuration;
 using FastContractorProxy.Hosting;
 
@@ -105,6 +104,8 @@ internal static class Commands
             return ExitInvalidConfiguration;
         }
 
+        // Registered before the server starts and kept until it has stopped, so no signal is lost or fatal.
+        using var signals = new StopSignals();
         ProxyServer server;
         try
         {
@@ -118,7 +119,7 @@ internal static class Commands
 
         await using (server.ConfigureAwait(false))
         {
-            await WaitForStopSignalAsync(cancellationToken).ConfigureAwait(false);
+            await signals.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
         return 0;
@@ -127,21 +128,7 @@ internal static class Commands
     /// <summary>Completes on SIGINT, SIGTERM or cancellation.</summary>
     public static async Task WaitForStopSignalAsync(CancellationToken cancellationToken)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        void OnSignal(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        }
-
-        using PosixSignalRegistration interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-        using PosixSignalRegistration terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        try
-        {
-            await Task.Delay(Timeout.Infinite, stop.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        using var signals = new StopSignals();
+        await signals.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 }

@@ -94,7 +94,8 @@ internal static class DemoEnvironment
             folderCreated = true;
             issuer.WriteKeyFile(Path.Combine(folder, KeyFileName));
             DateOnly today = DateOnly.FromDateTime(DateTime.UtcNow);
-            await File.WriteAllTextAsync(Path.Combine(folder, PolicyFileName), BuildPolicy(issuer.Issuer, today), cancellationToken).ConfigureAwait(false);
+            // A final newline, so a line appended with echo starts on its own line.
+            await File.WriteAllTextAsync(Path.Combine(folder, PolicyFileName), BuildPolicy(issuer.Issuer, today) + "\n", cancellationToken).ConfigureAwait(false);
 
             string configuration = BuildConfiguration(ports.Proxy, upstreamPort, issuer.Issuer);
             ProxySettings settings = SettingsLoader.Parse(configuration, "demo configuration", folder);
@@ -349,6 +350,10 @@ internal sealed class RunningDemo : IAsyncDisposable
         return _issuer.CreateToken(contractor.Subject, contractor.Scope);
     }
 
+    // The path of the running fcp binary, so the printed command works without fcp on the PATH.
+    private static string TokenCommandLine =>
+        Environment.ProcessPath is { } path && Path.GetFileNameWithoutExtension(path) == "fcp" ? path + " " : "fcp ";
+
     /// <summary>Writes the addresses, the demo folder and curl commands with fresh tokens, ready to paste into a shell.</summary>
     public void WriteInstructions(TextWriter output)
     {
@@ -365,7 +370,7 @@ internal sealed class RunningDemo : IAsyncDisposable
             Audit log: {Path.Combine(Folder, DemoEnvironment.AuditFileName)} (one JSON line per request; check it with: fcp audit verify {Path.Combine(Folder, DemoEnvironment.AuditFileName)})
 
             Paste into a shell in another terminal:
-            # The tokens expire in 1 hour. For a new one: ALICE_TOKEN=$(fcp token --demo alice)
+            # The tokens expire in 1 hour. For a new one: ALICE_TOKEN=$({TokenCommandLine}token --demo alice)
             ALICE_TOKEN={CreateToken("alice")}
             BOB_TOKEN={CreateToken("bob")}
 

@@ -133,7 +133,8 @@ internal static partial class SettingsLoader
                 YamlMappingNode node => Admin.AdminSettingsReader.Read(node, Errors) is { Enabled: true } read ? read : null,
                 YamlNode other => Fail<Admin.AdminSettings>($"admin: expected a mapping with 'address' (line {other.Start.Line})."),
             };
-            List<RouteSettings> routes = ReadRoutes(root, clusters, policy is not null);
+            // The section's presence, not its validity, decides: an unreadable policy must not add a routes error.
+            List<RouteSettings> routes = ReadRoutes(root, clusters, YamlFields.Child(root, "policy") is not null);
             ForwardingSettings forwarding = ReadForwarding(root);
             TransportSettings transport = ReadTransport(root);
             LoggingSettings logging = ReadLogging(root);
@@ -160,9 +161,28 @@ internal static partial class SettingsLoader
             };
         }
 
-        // A relative audit path starts from the configuration file's folder, like the policy file.
-        private Audit.AuditSettings Rooted(Audit.AuditSettings audit) =>
-            audit.Path is null ? audit : audit with { Path = Path.GetFullPath(audit.Path, _baseDirectory) };
+        // A relative audit path starts from the configuration file's folder, like the policy file. The folder must
+        // exist: the proxy never creates one, so a mistyped path is an error instead of a new folder.
+        private Audit.AuditSettings Rooted(Audit.AuditSettings audit)
+        {
+            if (audit.Path is null)
+            {
+                return audit;
+            }
+
+            string path = Path.GetFullPath(audit.Path, _baseDirectory);
+            string? folder = Path.GetDirectoryName(path);
+            if (Directory.Exists(path))
+            {
+                Errors.Add($"audit.path: '{path}' is a folder; name a file in it, like {Path.Combine(path, "audit.log")}.");
+            }
+            else if (folder is not null && !Directory.Exists(folder))
+            {
+                Errors.Add($"audit.path: the folder '{folder}' does not exist; create it first (the proxy does not create folders).");
+            }
+
+            return audit with { Path = path };
+        }
 
         private T? Fail<T>(string error)
             where T : class

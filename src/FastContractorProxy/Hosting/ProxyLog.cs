@@ -27,6 +27,9 @@ internal static partial class ProxyLog
     [LoggerMessage(EventId = 6, EventName = "RunningOpen", Level = LogLevel.Warning, Message = "No policy and no identity section: every request is forwarded without authentication or authorization")]
     public static partial void RunningOpen(ILogger logger);
 
+    [LoggerMessage(EventId = 7, EventName = "PolicyUnchanged", Level = LogLevel.Information, Message = "Policy reloaded from {Path}: unchanged, version {Version} stays in force")]
+    public static partial void PolicyUnchanged(ILogger logger, string path, string version);
+
     [LoggerMessage(EventId = 100, EventName = "RequestRejected", Level = LogLevel.Debug, Message = "Rejected request from {Peer} with status {StatusCode} ({Reason}) at byte {Offset} of the header section")]
     public static partial void RequestRejected(ILogger logger, string peer, int statusCode, string reason, int offset);
 

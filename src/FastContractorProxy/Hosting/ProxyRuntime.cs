@@ -23,6 +23,7 @@ internal sealed class ProxyRuntime : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly Lock _reloadLock = new();
     private volatile AccessSnapshot? _access;
+    private readonly FileStream? _auditLock;
     private int _disposed;
     private long _policyReloads;
     private long _policyReloadFailures;
@@ -63,6 +64,7 @@ internal sealed class ProxyRuntime : IAsyncDisposable
 
         if (settings.Audit is { } audit)
         {
+            _auditLock = LockAuditLog(audit.Path);
             Audit = new AuditWriter(audit, loggerFactory.CreateLogger("FastContractorProxy.Audit"), Time);
         }
 
@@ -151,6 +153,9 @@ internal sealed class ProxyRuntime : IAsyncDisposable
                 PolicyDocument document = PolicyReader.LoadFile(source.FilePath);
                 if (document.Version == _access?.Version)
                 {
+                    // Logged too, so an operator who restored a file after a failed reload sees which policy is in force.
+                    Interlocked.Increment(ref _policyReloads);
+                    ProxyLog.PolicyUnchanged(_logger, source.FilePath, document.Version);
                     return [];
                 }
 
@@ -171,6 +176,25 @@ internal sealed class ProxyRuntime : IAsyncDisposable
             Interlocked.Increment(ref _policyReloadFailures);
             ProxyLog.PolicyReloadFailed(_logger, source.FilePath, string.Join(" ", errors));
             return errors;
+        }
+    }
+
+    // Two processes appending to one audit log would interleave lines and break its hash chain, so each log has a
+    // lock file that one process holds exclusively (an advisory flock on Linux) for as long as it runs.
+    private static FileStream? LockAuditLog(string? path)
+    {
+        if (path is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return new FileStream(path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex)
+        {
+            throw new IOException($"the audit log {path} is in use by another fcp process (it holds {path}.lock); give each process its own audit.path.", ex);
         }
     }
 
@@ -220,10 +244,24 @@ internal sealed class ProxyRuntime : IAsyncDisposable
 
         _transportFactory.Dispose();
 
-        // Last, after the connections have finished: every queued record is written before the process exits.
+        // Last, after the connections have finished: every queued record is written before the process exits. A
+        // log that cannot be written is given up on after the shutdown timeout, and its unwritten records are
+        // counted as dropped, so an unwritable disk cannot keep the process alive.
         if (Audit is not null)
         {
+            using (var deadline = new CancellationTokenSource(Limits.ShutdownTimeout))
+            {
+                try
+                {
+                    await Audit.CompleteAsync(deadline.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+
             await Audit.DisposeAsync().ConfigureAwait(false);
+            _auditLock?.Dispose();
         }
 
         Metrics.Dispose();

@@ -50,27 +50,10 @@ internal sealed class ProxyServer : IAsyncDisposable
     {
         WebApplicationBuilder builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         builder.Logging.ClearProviders();
-        if (configureLogging is not null)
-        {
-            configureLogging(builder.Logging);
-        }
-        else
-        {
-            if (settings.Logging.Json)
-            {
-                builder.Logging.AddJsonConsole(options => options.UseUtcTimestamp = true);
-            }
-            else
-            {
-                builder.Logging.AddSimpleConsole(options => options.SingleLine = true);
-            }
 
-            builder.Logging.SetMinimumLevel(settings.Logging.Level);
-
-            // The host's own start-up lines repeat ProxyStarted, and a bind failure is reported once by the CLI.
-            builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
-            builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.Critical);
-        }
+        // The admin listener is a second host; it logs the same way, so JSON output stays JSON throughout.
+        configureLogging ??= logging => ConfigureConsoleLogging(logging, settings.Logging);
+        configureLogging(builder.Logging);
 
         builder.WebHost.UseKestrelCore();
         builder.WebHost.UseSockets(sockets =>
@@ -139,6 +122,39 @@ internal sealed class ProxyServer : IAsyncDisposable
         }
 
         return new ProxyServer(app, runtime, endPoints, logger, admin);
+    }
+
+    /// <summary>Console logging as <c>logging</c> in the configuration sets it: text or JSON lines with UTC timestamps.</summary>
+    internal static void ConfigureConsoleLogging(ILoggingBuilder logging, LoggingSettings settings)
+    {
+        const string Timestamp = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+        if (settings.Json)
+        {
+            logging.AddJsonConsole(options =>
+            {
+                options.UseUtcTimestamp = true;
+                options.TimestampFormat = Timestamp.TrimEnd();
+                options.JsonWriterOptions = new System.Text.Json.JsonWriterOptions
+                {
+                    Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+                };
+            });
+        }
+        else
+        {
+            logging.AddSimpleConsole(options =>
+            {
+                options.SingleLine = true;
+                options.UseUtcTimestamp = true;
+                options.TimestampFormat = Timestamp;
+            });
+        }
+
+        logging.SetMinimumLevel(settings.Level);
+
+        // The host's own start-up lines repeat ProxyStarted, and a bind failure is reported once by the CLI.
+        logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.Warning);
+        logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.Critical);
     }
 
     /// <summary>Completes when the host is asked to stop (SIGTERM, Ctrl+C).</summary>

@@ -48,10 +48,6 @@ internal sealed class IdentitySettingsReader
 
         List<IssuerSettings> issuers = ReadIssuers(node, path);
         List<ApiKeySettings> apiKeys = ReadApiKeys(node, path);
-        if (issuers.Count == 0 && apiKeys.Count == 0)
-        {
-            _errors.Add($"{path}: no 'issuers' and no 'api_keys'; configure at least one, or remove the section.");
-        }
 
         return new IdentitySettings
         {

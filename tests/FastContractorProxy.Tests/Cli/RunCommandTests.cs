@@ -103,6 +103,9 @@ public sealed class RunCommandTests : IDisposable
 
         Task[] clients = [.. Enumerable.Range(0, 4).Select(_ => Task.Run(ClientAsync))];
         await Task.Delay(700);
+
+        // Twice, as `timeout` or an impatient operator does: the second signal must not cut the drain short.
+        fcp.SendSignal("TERM");
         fcp.SendSignal("TERM");
         int exit = await fcp.WaitForExitAsync(TimeSpan.FromSeconds(40));
         await Task.WhenAll(clients);
@@ -132,6 +135,8 @@ public sealed class RunCommandTests : IDisposable
         }
 
         int before = await StatusAsync();
+        fcp.SendSignal("HUP");
+        await fcp.WaitForOutputAsync("unchanged", TimeSpan.FromSeconds(10));
         await File.WriteAllTextAsync(Path.Combine(_folder, "policy.yaml"), Policy("/api/other/**"));
         fcp.SendSignal("HUP");
         // Once at start, once for the reload.
