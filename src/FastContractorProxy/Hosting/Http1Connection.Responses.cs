@@ -128,6 +128,7 @@ internal sealed partial class Http1Connection
             int written = Encoding.UTF8.GetBytes(message, body);
             body[written] = (byte)'\n';
             _output.Advance(written + 1);
+            _responseBodyBytes += written + 1;
         }
 
         _requestIdLength = 0;
@@ -184,6 +185,7 @@ internal sealed partial class Http1Connection
             _output.Write(part4);
             _output.Write(RequestId);
             _output.Write(part5);
+            _responseBodyBytes += length;
         }
 
         _requestIdLength = 0;

@@ -67,6 +67,7 @@ public sealed class AuditTrailTests
         Assert.Equal("no_grant", Text(deny, "fcp.reason"));
         Assert.Equal("admin", Text(deny, "fcp.route"));
         Assert.Equal("403", Text(deny, "http.response.status_code"));
+        Assert.Equal(denied.Body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), Text(deny, "http.response.body.size"));
         Assert.Null(Text(deny, "server.upstream"));
 
         JsonElement unauthenticatedRecord = records[2];
