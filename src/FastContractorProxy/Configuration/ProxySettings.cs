@@ -99,6 +99,22 @@ internal sealed record ClientLimits
 
     /// <summary>On shutdown, how long requests in flight may take to finish before their connections are aborted.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Returns how long the next request body bytes may take to arrive: the body must have kept up the minimum
+    /// rate, after the grace period, since it started at the <see cref="System.Diagnostics.Stopwatch"/> timestamp
+    /// <paramref name="started"/>.
+    /// </summary>
+    public TimeSpan BodyReadAllowance(long started, long received)
+    {
+        if (MinRequestBodyBytesPerSecond <= 0)
+        {
+            return KeepAliveTimeout;
+        }
+
+        double allowedSeconds = MinRequestBodyRateGrace.TotalSeconds + (received / MinRequestBodyBytesPerSecond);
+        return TimeSpan.FromSeconds(allowedSeconds) - System.Diagnostics.Stopwatch.GetElapsedTime(started);
+    }
 }
 
 /// <summary>A group of interchangeable upstream destinations.</summary>

@@ -150,18 +150,7 @@ internal sealed partial class Http1Connection
         }
     }
 
-    // The next body bytes must arrive before grace + received / rate seconds have passed since the body started.
-    private TimeSpan BodyReadAllowance(long started, long received)
-    {
-        ClientLimits limits = _runtime.Limits;
-        if (limits.MinRequestBodyBytesPerSecond <= 0)
-        {
-            return limits.KeepAliveTimeout;
-        }
-
-        double allowedSeconds = limits.MinRequestBodyRateGrace.TotalSeconds + (received / limits.MinRequestBodyBytesPerSecond);
-        return TimeSpan.FromSeconds(allowedSeconds) - Stopwatch.GetElapsedTime(started);
-    }
+    private TimeSpan BodyReadAllowance(long started, long received) => _runtime.Limits.BodyReadAllowance(started, received);
 
     /// <summary>Relays the response body as the upstream framed it, re-framed for the client when its length is unknown.</summary>
     private async ValueTask<RelayResult> RelayResponseBodyAsync(UpstreamConnection upstream, ResponseHead response, bool chunkToClient, TimeSpan idleTimeout)

@@ -252,18 +252,7 @@ internal sealed partial class Http2Connection
         }
     }
 
-    // The next body bytes must arrive before grace + received / rate seconds have passed since the body started.
-    private TimeSpan BodyReadAllowance(long started, long received)
-    {
-        ClientLimits limits = _runtime.Limits;
-        if (limits.MinRequestBodyBytesPerSecond <= 0)
-        {
-            return limits.KeepAliveTimeout;
-        }
-
-        double allowedSeconds = limits.MinRequestBodyRateGrace.TotalSeconds + (received / limits.MinRequestBodyBytesPerSecond);
-        return TimeSpan.FromSeconds(allowedSeconds) - Stopwatch.GetElapsedTime(started);
-    }
+    private TimeSpan BodyReadAllowance(long started, long received) => _runtime.Limits.BodyReadAllowance(started, received);
 
     private async ValueTask<ExchangeResult> FailExchangeAsync(Http2Stream stream, UpstreamConnection upstream, Route route, bool replayable, RejectReason reason, string failure)
     {
