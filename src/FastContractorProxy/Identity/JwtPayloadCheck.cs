@@ -14,8 +14,9 @@ internal static class JwtPayloadCheck
     private const long MaxUnixSeconds = 253_402_300_799;
 
     /// <summary>
-    /// Returns null when the payload is one JSON object whose <c>exp</c> is present and a whole number of seconds
-    /// and whose <c>nbf</c>, when present, is one too, and no member appears twice at the top level.
+    /// Returns null when the payload is one JSON object whose <c>exp</c> is present and a number of seconds in
+    /// range, whose <c>nbf</c>, when present, is one too, and no member appears twice at the top level. A
+    /// NumericDate may have a fraction (RFC 7519 section 2).
     /// </summary>
     public static AuthResult? CheckTimeClaims(ReadOnlySpan<byte> encodedPayload)
     {
@@ -58,9 +59,9 @@ internal static class JwtPayloadCheck
                 reader.Read();
                 if (name is "exp" or "nbf")
                 {
-                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out long seconds) || seconds is <= 0 or > MaxUnixSeconds)
+                    if (reader.TokenType != JsonTokenType.Number || !reader.TryGetDouble(out double seconds) || !(seconds > 0 && seconds <= MaxUnixSeconds))
                     {
-                        return AuthResult.Failed(AuthFailureReason.Malformed, $"the {name} claim is not a whole number of seconds in range");
+                        return AuthResult.Failed(AuthFailureReason.Malformed, $"the {name} claim is not a number of seconds in range");
                     }
 
                     hasExpiration |= name == "exp";

@@ -121,6 +121,13 @@ internal sealed class JwtValidator
             return MapFailure(result.Exception);
         }
 
+        // RFC 7519 does not forbid a future iat, but a token issued later than now (beyond the clock skew) comes
+        // from a broken clock or a broken issuer, so it is not trusted.
+        if (jwt.IssuedAt > DateTime.UtcNow + settings.ClockSkew)
+        {
+            return AuthResult.Failed(AuthFailureReason.NotYetValid, "the iat claim is in the future");
+        }
+
         return IdentityClaims.Read(jwt, settings);
     }
 
