@@ -21,6 +21,7 @@ internal static class ExplainCommand
         var config = new Option<FileInfo>("--config", "-c") { Description = "Path of the YAML configuration file.", Required = true };
         var contractor = new Option<string?>("--contractor") { Description = "Contractor id from the policy to explain the request for." };
         var token = new Option<string?>("--token") { Description = "A bearer token; it is validated against the configured issuers, whose keys are fetched." };
+        var apiKey = new Option<string?>("--api-key") { Description = "An API key, checked against the hashes of the configuration and the policy." };
         var method = new Option<string>("--method", "-X") { Description = "Request method.", DefaultValueFactory = _ => "GET" };
         var path = new Option<string>("--path") { Description = "Request target as the client sends it, for example /api/items/../7?x=1.", Required = true };
         var address = new Option<string?>("--address") { Description = "Client IP address, for grants with source_ranges." };
@@ -29,7 +30,7 @@ internal static class ExplainCommand
 
         var command = new Command("explain", "Explain how the policy decides one request. Exit codes: 0 allowed, 3 denied, 1 invalid input or configuration.")
         {
-            config, contractor, token, method, path, address, scopes, time,
+            config, contractor, token, apiKey, method, path, address, scopes, time,
         };
         command.SetAction(async (parseResult, cancellationToken) =>
         {
@@ -38,7 +39,7 @@ internal static class ExplainCommand
             var request = new Input(
                 parseResult.GetValue(config)!.FullName,
                 parseResult.GetValue(contractor),
-                parseResult.GetValue(token),
+                parseResult.GetValue(token) is { } bearer ? "Bearer " + bearer : parseResult.GetValue(apiKey) is { } key ? "ApiKey " + key : null,
                 parseResult.GetValue(method)!,
                 parseResult.GetValue(path)!,
                 parseResult.GetValue(address),
@@ -51,7 +52,8 @@ internal static class ExplainCommand
 
     public const int ExitDenied = 3;
 
-    private sealed record Input(string ConfigPath, string? Contractor, string? Token, string Method, string Target, string? Address,
+    /// <param name="Credential">An Authorization value (<c>Bearer ...</c> or <c>ApiKey ...</c>), or null.</param>
+    private sealed record Input(string ConfigPath, string? Contractor, string? Credential, string Method, string Target, string? Address,
         string[] Scopes, DateTimeOffset Now);
 
     private static async Task<int> RunAsync(Input input, TextWriter output, TextWriter error, CancellationToken cancellationToken)
@@ -73,9 +75,9 @@ internal static class ExplainCommand
             return Commands.ExitInvalidConfiguration;
         }
 
-        if ((input.Contractor is null) == (input.Token is null) && input.Contractor is not null)
+        if (input.Contractor is not null && input.Credential is not null)
         {
-            await error.WriteLineAsync("Give either --contractor or --token, not both.").ConfigureAwait(false);
+            await error.WriteLineAsync("Give either --contractor, or --token or --api-key, not both.").ConfigureAwait(false);
             return Commands.ExitInvalidConfiguration;
         }
 
@@ -88,9 +90,9 @@ internal static class ExplainCommand
 
         CompiledPolicy policy = CompiledPolicy.Compile(settings.Policy.Document);
         CallerIdentity? caller = null;
-        if (input.Token is not null)
+        if (input.Credential is not null)
         {
-            (caller, string? failure) = await AuthenticateAsync(settings, input.Token, cancellationToken).ConfigureAwait(false);
+            (caller, string? failure) = await AuthenticateAsync(settings, policy, input.Credential, cancellationToken).ConfigureAwait(false);
             if (failure is not null)
             {
                 await output.WriteLineAsync($"status:    401 ({failure}); the policy is not consulted").ConfigureAwait(false);
@@ -140,11 +142,12 @@ internal static class ExplainCommand
         return status == 0 ? 0 : ExitDenied;
     }
 
-    private static async Task<(CallerIdentity? Caller, string? Failure)> AuthenticateAsync(ProxySettings settings, string token, CancellationToken cancellationToken)
+    private static async Task<(CallerIdentity? Caller, string? Failure)> AuthenticateAsync(ProxySettings settings, CompiledPolicy policy, string authorization, CancellationToken cancellationToken)
     {
         await using var authenticator = new Authenticator(settings.Identity ?? new IdentitySettings());
         await authenticator.StartAsync(cancellationToken).ConfigureAwait(false);
-        AuthResult result = await authenticator.AuthenticateAsync(Encoding.ASCII.GetBytes("Bearer " + token), cancellationToken).ConfigureAwait(false);
+        authenticator.UseApiKeys(policy.ApiKeyCredentials.Select(ProxyRuntime.ToApiKeySettings));
+        AuthResult result = await authenticator.AuthenticateAsync(Encoding.ASCII.GetBytes(authorization), cancellationToken).ConfigureAwait(false);
         return result.Outcome == AuthOutcome.Success ? (result.Identity, null) : (null, result.Outcome == AuthOutcome.Failed ? $"{result.Reason.Code()}: {result.Description}" : "missing_credential");
     }
 

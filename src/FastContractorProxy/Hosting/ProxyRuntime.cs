@@ -198,16 +198,19 @@ internal sealed class ProxyRuntime : IAsyncDisposable
         }
     }
 
+    /// <summary>An API key of the policy as the authenticator holds it; its id names the contractor and the key's position.</summary>
+    internal static ApiKeySettings ToApiKeySettings((ContractorDefinition Contractor, byte[] Sha256) entry, int index) => new()
+    {
+        Id = $"{entry.Contractor.Id}/key-{index}",
+        Sha256 = entry.Sha256,
+        ContractorId = entry.Contractor.Id,
+        Organization = entry.Contractor.Organization,
+    };
+
     private void Install(CompiledPolicy policy)
     {
         var snapshot = new AccessSnapshot(policy, _clustersById);
-        Authenticator?.UseApiKeys(policy.ApiKeyCredentials.Select((entry, index) => new ApiKeySettings
-        {
-            Id = $"{entry.Contractor.Id}/key-{index}",
-            Sha256 = entry.Sha256,
-            ContractorId = entry.Contractor.Id,
-            Organization = entry.Contractor.Organization,
-        }));
+        Authenticator?.UseApiKeys(policy.ApiKeyCredentials.Select(ToApiKeySettings));
         _access = snapshot;
     }
 

@@ -65,6 +65,20 @@ public sealed class ExplainAgreementTests
     }
 
     [Fact]
+    public async Task Explain_ApiKey_AgreesWithProxy()
+    {
+        await using AccessHarness proxy = await AccessHarness.StartAsync();
+
+        (int allowedExit, string allowed) = await RunAsync("explain", "-c", proxy.ConfigPath, "--api-key", AccessHarness.BobApiKey, "-X", "DELETE", "--path", "/admin/users/7");
+        (int wrongExit, string wrong) = await RunAsync("explain", "-c", proxy.ConfigPath, "--api-key", AccessHarness.BobApiKey + "x", "--path", "/admin/users/7");
+
+        Assert.Equal(0, allowedExit);
+        Assert.Contains("rule:      ops-admin", allowed, StringComparison.Ordinal);
+        Assert.Equal(ExplainCommand.ExitDenied, wrongExit);
+        Assert.Contains("status:    401 (invalid_api_key", wrong, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Explain_Anonymous_401()
     {
         await using AccessHarness proxy = await AccessHarness.StartAsync();
