@@ -151,8 +151,8 @@ internal static class ExplainCommand
         return result.Outcome == AuthOutcome.Success ? (result.Identity, null) : (null, result.Outcome == AuthOutcome.Failed ? $"{result.Reason.Code()}: {result.Description}" : "missing_credential");
     }
 
-    // The proxy canonicalizes strictly unless a route opts in; explain uses the options of the proxy route whose
-    // prefix matches the strictly canonical path, ignoring hosts.
+    // The proxy canonicalizes strictly unless a route opts in. Explain uses the options of the proxy route whose
+    // prefix matches the canonical path, and it ignores hosts.
     private static PathOptions RouteOptions(ProxySettings settings, string rawPath, out bool lowercase)
     {
         lowercase = false;

@@ -19,7 +19,7 @@ internal sealed partial class Http1Connection
     private AuditDecision _outcome;
     private int _statusCode;
 
-    /// <summary>Rents the record of a new exchange and fills what the request head says.</summary>
+    /// <summary>Rents the record of a new exchange and fills in the fields of the request head.</summary>
     private void BeginAudit()
     {
         _requestBodyBytes = 0;
@@ -101,7 +101,7 @@ internal sealed partial class Http1Connection
     }
 
     /// <summary>
-    /// Counts the exchange in the metrics, then completes the audit record and hands it to the writer; under the
+    /// Counts the exchange in the metrics, then completes the audit record and hands it to the writer. Under the
     /// block policy this waits for room in the queue.
     /// </summary>
     private async ValueTask EndExchangeAsync()

@@ -153,7 +153,7 @@ internal sealed class ProxyRuntime : IAsyncDisposable
                 PolicyDocument document = PolicyReader.LoadFile(source.FilePath);
                 if (document.Version == _access?.Version)
                 {
-                    // Logged too, so an operator who restored a file after a failed reload sees which policy is in force.
+                    // Logged too, so that after a failed reload the log shows which policy is in force.
                     Interlocked.Increment(ref _policyReloads);
                     ProxyLog.PolicyUnchanged(_logger, source.FilePath, document.Version);
                     return [];
@@ -194,11 +194,11 @@ internal sealed class ProxyRuntime : IAsyncDisposable
         }
         catch (IOException ex)
         {
-            throw new IOException($"the audit log {path} is in use by another fcp process (it holds {path}.lock); give each process its own audit.path.", ex);
+            throw new IOException($"the audit log {path} is locked by another fcp process ({path}.lock); give each process its own audit.path.", ex);
         }
     }
 
-    /// <summary>An API key of the policy as the authenticator holds it; its id names the contractor and the key's position.</summary>
+    /// <summary>Converts a policy API key to the authenticator's form. Its id is the contractor id and the key's position.</summary>
     internal static ApiKeySettings ToApiKeySettings((ContractorDefinition Contractor, byte[] Sha256) entry, int index) => new()
     {
         Id = $"{entry.Contractor.Id}/key-{index}",

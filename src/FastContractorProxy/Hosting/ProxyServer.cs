@@ -169,14 +169,14 @@ internal sealed class ProxyServer : IAsyncDisposable
 
         ProxyLog.ProxyStopping(_logger);
         _policyWatcher?.Dispose();
-        // Kestrel stops accepting and asks every connection to close; requests in flight get until the deadline.
+        // Kestrel stops accepting and requests every connection to close. Requests in flight have until the deadline.
         using (var timeout = new CancellationTokenSource(_runtime.Limits.ShutdownTimeout))
         {
             await _app.StopAsync(timeout.Token).ConfigureAwait(false);
         }
 
-        // The admin listener keeps answering while the data listener drains, then goes before the runtime, which
-        // owns the metrics.
+        // The admin listener keeps serving while the data listener drains. It stops before the runtime, because the
+        // runtime owns the metrics.
         if (Admin is not null)
         {
             await Admin.DisposeAsync().ConfigureAwait(false);

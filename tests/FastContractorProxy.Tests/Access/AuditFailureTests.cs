@@ -30,7 +30,7 @@ public sealed class AuditFailureTests : IDisposable
 
         IOException error = await Assert.ThrowsAsync<IOException>(() => ProxyServer.StartAsync(settings, logging => { }));
 
-        Assert.Contains("in use by another fcp process", error.Message, StringComparison.Ordinal);
+        Assert.Contains("locked by another fcp process", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
