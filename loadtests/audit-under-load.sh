@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Measures the audit log under wrk load through fcp to nginx, on loopback only: the number of records against the
-# requests wrk completed, the hash chain after a graceful stop (SIGTERM), and requests per second with audit on
-# and off in alternating rounds. Needs Debian's nginx-light (or nginx) and wrk.
+# Measures the audit log under wrk load through fcp to nginx, on loopback only. It compares the number of records
+# with the requests wrk completed, verifies the hash chain after a graceful stop (SIGTERM), and measures requests
+# per second with audit on and off in alternating rounds. Needs Debian's nginx-light (or nginx) and wrk.
 #
 #   bash loadtests/audit-under-load.sh [rounds] [seconds] [connections]
 set -euo pipefail
@@ -16,29 +16,9 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 api_key="load-test-service-account-key-0123456789abcdefghijkl"
 key_hash=$(printf %s "$api_key" | sha256sum | cut -d' ' -f1)
 
-cleanup() {
-  [[ -f "$work/nginx.pid" ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-  [[ -n "${proxy_pid:-}" ]] && kill "$proxy_pid" 2>/dev/null || true
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
-
-mkdir -p "$work/logs"
-cat > "$work/nginx.conf" <<CONF
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  server {
-    listen 127.0.0.1:$nginx_port;
-    location / { return 200 "ok\n"; }
-  }
-}
-CONF
-nginx -p "$work" -c "$work/nginx.conf"
+source "$(dirname "$0")/common.sh"
+trap stop_load_processes EXIT
+start_backend_nginx "$nginx_port"
 
 cat > "$work/policy.yaml" <<CONF
 contractors:
@@ -75,7 +55,7 @@ CONF
 write_config on
 write_config off
 
-dotnet publish "$repo/src/FastContractorProxy" -c Release -o "$work/fcp" >/dev/null
+publish_fcp "$repo"
 
 start_proxy() {  # $1: on or off
   rm -f "$work"/audit.log*

@@ -15,29 +15,9 @@ proxy_port=18000
 work=$(mktemp -d /tmp/fcp-load.XXXXXX)
 repo=$(cd "$(dirname "$0")/.." && pwd)
 
-cleanup() {
-  [[ -f "$work/nginx.pid" ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-  [[ -n "${proxy_pid:-}" ]] && kill "$proxy_pid" 2>/dev/null || true
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
-
-mkdir -p "$work/logs"
-cat > "$work/nginx.conf" <<CONF
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  server {
-    listen 127.0.0.1:$nginx_port;
-    location / { return 200 "ok\n"; }
-  }
-}
-CONF
-nginx -p "$work" -c "$work/nginx.conf"
+source "$(dirname "$0")/common.sh"
+trap stop_load_processes EXIT
+start_backend_nginx "$nginx_port"
 
 cat > "$work/proxy.yaml" <<CONF
 listeners:
@@ -54,7 +34,7 @@ transport:
 CONF
 if [[ -n "${FCP_IO_QUEUES:-}" ]]; then echo "  io_queue_count: $FCP_IO_QUEUES" >> "$work/proxy.yaml"; fi
 
-dotnet publish "$repo/src/FastContractorProxy" -c Release -o "$work/fcp" >/dev/null
+publish_fcp "$repo"
 "$work/fcp/fcp" run --config "$work/proxy.yaml" > "$work/fcp.log" 2>&1 &
 proxy_pid=$!
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$proxy_port/" >/dev/null && break; sleep 0.2; done

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reloads the policy while wrk sends authenticated requests through fcp to nginx, on loopback only, and checks
 # that every request succeeded. Each reload replaces the file atomically (write, then rename), as a deploy
-# tool should; every second one also sends SIGHUP, the others rely on the file watcher.
+# tool should. Every second reload also sends SIGHUP, and the others rely on the file watcher.
 # Needs Debian's nginx-light (or nginx) and wrk.
 #
 #   bash loadtests/policy-reload-under-load.sh [seconds] [connections] [reloads]
@@ -17,29 +17,9 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 api_key="load-test-service-account-key-0123456789abcdefghijkl"
 key_hash=$(printf %s "$api_key" | sha256sum | cut -d' ' -f1)
 
-cleanup() {
-  [[ -f "$work/nginx.pid" ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-  [[ -n "${proxy_pid:-}" ]] && kill "$proxy_pid" 2>/dev/null || true
-  wait 2>/dev/null || true
-}
-trap cleanup EXIT
-
-mkdir -p "$work/logs"
-cat > "$work/nginx.conf" <<CONF
-worker_processes 1;
-pid $work/nginx.pid;
-error_log $work/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  server {
-    listen 127.0.0.1:$nginx_port;
-    location / { return 200 "ok\n"; }
-  }
-}
-CONF
-nginx -p "$work" -c "$work/nginx.conf"
+source "$(dirname "$0")/common.sh"
+trap stop_load_processes EXIT
+start_backend_nginx "$nginx_port"
 
 # Two policies that both allow the load's requests; each reload switches to the other, so the version changes.
 policy() {  # $1: extra grant path
@@ -74,7 +54,7 @@ policy:
   file: policy.yaml
 CONF
 
-dotnet publish "$repo/src/FastContractorProxy" -c Release -o "$work/fcp" >/dev/null
+publish_fcp "$repo"
 "$work/fcp/fcp" run --config "$work/proxy.yaml" > "$work/fcp.log" 2>&1 &
 proxy_pid=$!
 for _ in $(seq 50); do
