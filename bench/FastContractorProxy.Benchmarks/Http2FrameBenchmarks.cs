@@ -5,9 +5,9 @@ using FastContractorProxy.Http2;
 namespace FastContractorProxy.Benchmarks;
 
 /// <summary>
-/// Reads and validates a batch of HTTP/2 frames as a client sends them for ten small requests on one connection:
-/// per request a HEADERS frame with a 300-byte field block, a DATA frame of 1 KiB with END_STREAM, and a
-/// WINDOW_UPDATE, plus one PING. <see cref="ReadBatch"/> is per frame (31 frames); the batch is parsed from one
+/// Reads and validates a batch of HTTP/2 frames as a client sends them for ten small requests on one connection.
+/// Each request is a HEADERS frame with a 300-byte field block, a DATA frame of 1 KiB with END_STREAM and a
+/// WINDOW_UPDATE, and one PING ends the batch. <see cref="ReadBatch"/> is per frame (31 frames); the batch is parsed from one
 /// segment, then from segments of 1,000 bytes that split frames across reads. Frame reading allocates nothing.
 /// </summary>
 public class Http2FrameBenchmarks

@@ -216,7 +216,7 @@ internal sealed partial class Http2Connection
     }
 
     // RFC 9113 section 10.5.1 suggests 431 for a header list above SETTINGS_MAX_HEADER_LIST_SIZE. The response
-    // ends the stream, and RST_STREAM(NO_ERROR) asks a client that is still sending to stop.
+    // ends the stream, and RST_STREAM(NO_ERROR) tells a client that is still sending to stop.
     private Http2Error RejectHeaderListTooLarge(int streamId, bool endStream)
     {
         byte[] block = new byte[64];

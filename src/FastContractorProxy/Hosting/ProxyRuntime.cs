@@ -103,7 +103,7 @@ internal sealed class ProxyRuntime : IAsyncDisposable
 
         if (Audit is not null)
         {
-            checks.Add(new ReadinessCheck("audit", () => Audit.Healthy ? ReadinessResult.Ready : ReadinessResult.NotReady(Audit.Error ?? "cannot write")));
+            checks.Add(new ReadinessCheck("audit", () => Audit.Healthy ? ReadinessResult.Ready : ReadinessResult.NotReady(Audit.Error ?? "the audit log cannot be written")));
         }
 
         return checks;
@@ -179,8 +179,8 @@ internal sealed class ProxyRuntime : IAsyncDisposable
         }
     }
 
-    // Two processes appending to one audit log would interleave lines and break its hash chain, so each log has a
-    // lock file that one process holds exclusively (an advisory flock on Linux) for as long as it runs.
+    // Two processes appending to one audit log would interleave lines and break its hash chain. So each log has a
+    // lock file, locked exclusively (an advisory flock on Linux) by one process for as long as it runs.
     private static FileStream? LockAuditLog(string? path)
     {
         if (path is null)

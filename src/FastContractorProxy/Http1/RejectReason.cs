@@ -37,7 +37,7 @@ internal enum RejectReason : byte
     /// <summary>More than one Authorization field: the proxy and the upstream could pick different credentials.</summary>
     MultipleAuthorization,
 
-    /// <summary>The audit log cannot be written and the configuration says to fail closed.</summary>
+    /// <summary>The audit log cannot be written, and the configuration sets <c>fail_closed</c>.</summary>
     AuditUnavailable,
     HostMismatch,
 

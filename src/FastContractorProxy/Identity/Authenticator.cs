@@ -104,7 +104,7 @@ internal sealed class Authenticator : IAsyncDisposable
 
     /// <summary>
     /// Replaces the API keys with the configured ones plus <paramref name="additional"/> (the policy's keys).
-    /// The new set is swapped in whole, so a request sees either the old or the new keys.
+    /// The new set is swapped in whole, so a request is checked against either the old or the new keys.
     /// </summary>
     public void UseApiKeys(IEnumerable<ApiKeySettings> additional) =>
         _apiKeys = new ApiKeyStore(_settings.ApiKeys.Concat(additional));

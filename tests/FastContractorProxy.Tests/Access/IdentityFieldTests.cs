@@ -3,9 +3,9 @@ using FastContractorProxy.Tests.Infrastructure;
 namespace FastContractorProxy.Tests.Access;
 
 /// <summary>
-/// What the upstream learns about the caller: identity fields only from the validated credential, every client
-/// copy removed in any case and with '_' spelling, the client address from the socket, and the credential
-/// itself only where the route forwards it.
+/// What the upstream receives about the caller. Identity fields come only from the validated credential, and
+/// every client copy is removed in any case and with '_' spelling. The client address comes from the socket, and
+/// the credential itself reaches the upstream only where the route forwards it.
 /// </summary>
 public sealed class IdentityFieldTests
 {

@@ -136,7 +136,7 @@ public sealed class PolicyDecisionTests
     }
 
     [Fact]
-    public async Task NoCredentialOnProtectedRoute_401WithoutErrorCode()
+    public async Task MissingCredential_401WithoutErrorCode()
     {
         await using AccessHarness proxy = await AccessHarness.StartAsync();
 

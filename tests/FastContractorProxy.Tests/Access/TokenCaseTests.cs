@@ -5,8 +5,8 @@ using FastContractorProxy.Tests.Infrastructure;
 namespace FastContractorProxy.Tests.Access;
 
 /// <summary>
-/// Invalid tokens through the running proxy: each gets 401 with an RFC 6750 challenge naming invalid_token,
-/// on protected and anonymous routes alike, and the upstream sees nothing.
+/// Invalid tokens through the running proxy. Each gets 401 with an RFC 6750 challenge naming invalid_token, on
+/// protected and anonymous routes alike, and the upstream receives nothing.
 /// </summary>
 public sealed class TokenCaseTests
 {
